@@ -1,0 +1,78 @@
+//! A spreadsheet cell as a reader hands it over, before any field rules.
+//!
+//! CSV gives only text; xlsx, xls and ods also give numbers, booleans and
+//! date cells. Keeping the cell's own kind lets the field parsers treat a
+//! date cell as a date and write a number cell in a text field without
+//! turning `02134` into `2134.0` (which a reader cannot undo, so the
+//! template formats those columns as text).
+
+/// One cell of a data row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    /// A number cell (spreadsheets store every number as a float).
+    Number(f64),
+    Bool(bool),
+    /// A date or date-time cell, as the spreadsheet's serial number (days
+    /// since 1899-12-30, fractional part is the time of day).
+    DateSerial(f64),
+    /// A date or date-time cell that the file stored as ISO 8601 text
+    /// (ods and some xlsx writers do).
+    DateIso(String),
+    /// A formula error such as `#N/A`; shown to the user as written.
+    Error(String),
+}
+
+impl Cell {
+    /// True for a cell that holds nothing, or only white space.
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(s) => s.trim().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The cell as the user would read it, for messages.
+    pub fn display(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) | Cell::DateIso(s) | Cell::Error(s) => s.clone(),
+            Cell::Number(n) => format_number(*n),
+            Cell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+            Cell::DateSerial(n) => format_number(*n),
+        }
+    }
+}
+
+/// Writes a number the way a person typed it: integers without `.0` and
+/// without an exponent (`1234500000`, never `1.2345E+9`).
+pub fn format_number(n: f64) -> String {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e17 {
+        format!("{}", n as i64)
+    } else {
+        let s = format!("{n}");
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_display_without_trailing_zero_or_exponent() {
+        assert_eq!(format_number(2134.0), "2134");
+        assert_eq!(format_number(1_234_500_000.0), "1234500000");
+        assert_eq!(format_number(12.5), "12.5");
+        assert_eq!(Cell::Number(-3.0).display(), "-3");
+    }
+
+    #[test]
+    fn blank_cells() {
+        assert!(Cell::Empty.is_blank());
+        assert!(Cell::Text("  ".into()).is_blank());
+        assert!(!Cell::Number(0.0).is_blank());
+    }
+}

@@ -1,0 +1,18 @@
+//! The leadger domain: the field catalogue, reading spreadsheet rows,
+//! parsing and validating values, matching rows to records, the events of
+//! the ledger, the projections built from them, and the application layer
+//! (`Ledger`) that both front ends call.
+//!
+//! Architecture invariant: this crate does no I/O of its own. It is handed
+//! readers, a clock and a [`store::Store`]; it knows nothing of sled, poem,
+//! clap or tokio.
+#![forbid(unsafe_code)]
+
+pub mod catalogue;
+pub mod cell;
+pub mod parse;
+pub mod read;
+pub mod reference;
+pub mod store;
+pub mod suggest;
+pub mod value;

@@ -1,0 +1,1 @@
+//! Typed parsing of cells (in progress).

@@ -1,0 +1,1 @@
+//! Reading spreadsheet rows (in progress).

@@ -1,0 +1,171 @@
+//! The storage port: the small trait through which the domain reads and
+//! writes its tables and file blobs. `leadger-store` implements it with sled;
+//! the domain never sees the engine.
+//!
+//! The trait is deliberately dumb (get, scan, atomic batch, flush): every
+//! rule about what the bytes mean lives in `core`, so another engine only
+//! has to keep bytes.
+
+use std::io::{Read, Seek};
+
+/// The tables the domain keeps. Each is a sled tree in `leadger-store`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Table {
+    /// The event log: sequence number (u64, big-endian) to encoded event.
+    Events,
+    /// State of the log itself: its head (next sequence, hash of the last
+    /// event) and stream versions. Written with the events it describes.
+    LogMeta,
+    /// Projection bookkeeping: checkpoint (next sequence to apply) and the
+    /// id counters derived from the log.
+    ProjMeta,
+    /// CRM view: crm_id to lead record.
+    Leads,
+    /// Lookup indexes of the CRM view (export value, name, kind).
+    LeadIndex,
+    /// Imports: id to import state (file, counts, status, event range).
+    Imports,
+    /// The frozen plan and findings of each previewed row.
+    ImportRows,
+    /// Lead history: (crm_id, sequence) to the event's summary.
+    History,
+    /// Current reference data (countries, states, list items).
+    Reference,
+    /// API tokens (hashes only).
+    Tokens,
+}
+
+impl Table {
+    pub const ALL: [Table; 10] = [
+        Table::Events,
+        Table::LogMeta,
+        Table::ProjMeta,
+        Table::Leads,
+        Table::LeadIndex,
+        Table::Imports,
+        Table::ImportRows,
+        Table::History,
+        Table::Reference,
+        Table::Tokens,
+    ];
+
+    /// The tables that are projections of the log: `ledger rebuild` clears
+    /// them and replays every event into them.
+    pub const PROJECTIONS: [Table; 8] = [
+        Table::ProjMeta,
+        Table::Leads,
+        Table::LeadIndex,
+        Table::Imports,
+        Table::ImportRows,
+        Table::History,
+        Table::Reference,
+        Table::Tokens,
+    ];
+
+    /// A stable name, used as the sled tree name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Events => "events",
+            Table::LogMeta => "log_meta",
+            Table::ProjMeta => "proj_meta",
+            Table::Leads => "leads",
+            Table::LeadIndex => "lead_index",
+            Table::Imports => "imports",
+            Table::ImportRows => "import_rows",
+            Table::History => "history",
+            Table::Reference => "reference",
+            Table::Tokens => "tokens",
+        }
+    }
+}
+
+/// One change of a [`WriteBatch`]: `None` removes the key.
+pub type WriteOp = (Table, Vec<u8>, Option<Vec<u8>>);
+
+/// Writes that must land together or not at all.
+#[derive(Debug, Default, Clone)]
+pub struct WriteBatch {
+    pub ops: Vec<WriteOp>,
+}
+
+impl WriteBatch {
+    pub fn put(&mut self, table: Table, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) {
+        self.ops.push((table, key.into(), Some(value.into())));
+    }
+
+    pub fn remove(&mut self, table: Table, key: impl Into<Vec<u8>>) {
+        self.ops.push((table, key.into(), None));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+}
+
+/// A stored file: its blake3 hash and size in bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlobRef {
+    pub hash: [u8; 32],
+    pub size: u64,
+}
+
+/// A readable, seekable stored file.
+pub trait BlobReader: Read + Seek + Send {}
+impl<T: Read + Seek + Send> BlobReader for T {}
+
+/// Why the store failed. Every variant is a failure of the machine, not of
+/// the user's input: the CLI exits 1, HTTP answers 500 (503 for `Locked`).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process has the data directory open (sled locks it).
+    #[error("the data directory {path} is in use by another leadger process (a running `leadger serve`?); stop it or use the HTTP API")]
+    Locked { path: String },
+    #[error("storage i/o failed: {0}")]
+    Io(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("no stored file with hash {0}")]
+    MissingBlob(String),
+}
+
+/// Key/value pairs in key order.
+pub type ScanIter<'a> = Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + 'a>;
+
+/// The storage engine behind the ledger.
+///
+/// Implementations must make [`Store::write`] atomic across every table the
+/// batch touches, and [`Store::flush`] durable for every write made before
+/// it. Writers are serialised by the caller (the application layer holds
+/// one writer lock), so implementations need not order concurrent writes.
+pub trait Store: Send + Sync {
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Entries whose key starts with `prefix`, in key order, from the first
+    /// key at or after `start` (pass `prefix` itself to scan it all).
+    fn scan<'a>(&'a self, table: Table, prefix: &[u8], start: &[u8]) -> ScanIter<'a>;
+
+    /// Entries of the table in reverse key order, from the last.
+    fn scan_rev<'a>(&'a self, table: Table, prefix: &[u8]) -> ScanIter<'a>;
+
+    /// Applies every op of the batch, atomically across tables. Not durable
+    /// until [`Store::flush`] returns.
+    fn write(&self, batch: WriteBatch) -> Result<(), StoreError>;
+
+    /// Makes every earlier write durable.
+    fn flush(&self) -> Result<(), StoreError>;
+
+    /// Removes every entry of one table (used by rebuild, on projections).
+    fn clear(&self, table: Table) -> Result<(), StoreError>;
+
+    /// Stores a file's bytes under their blake3 hash (streaming: the file is
+    /// never held in memory whole). Storing the same bytes twice keeps one
+    /// copy. Durable when it returns.
+    fn put_blob(&self, src: &mut dyn Read) -> Result<BlobRef, StoreError>;
+
+    /// Opens a stored file by its hash.
+    fn open_blob(&self, hash: &[u8; 32]) -> Result<Box<dyn BlobReader>, StoreError>;
+}

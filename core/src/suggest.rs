@@ -1,0 +1,1 @@
+//! Closest-name suggestions (in progress).
