@@ -38,9 +38,9 @@ impl Category {
 
     pub fn parse(name: &str) -> Option<Category> {
         let name = name.trim().to_ascii_lowercase();
-        Category::ALL.into_iter().find(|c| {
-            c.name() == name || (name == "lead" && *c == Category::Main)
-        })
+        Category::ALL
+            .into_iter()
+            .find(|c| c.name() == name || (name == "lead" && *c == Category::Main))
     }
 
     /// The fields of this category, in template order.
@@ -269,7 +269,10 @@ mod tests {
 
     #[test]
     fn headers_match_ignoring_case_and_spaces() {
-        assert_eq!(field_by_header("  lead name ").map(|f| f.id), Some(ids::LEAD_NAME));
+        assert_eq!(
+            field_by_header("  lead name ").map(|f| f.id),
+            Some(ids::LEAD_NAME)
+        );
         assert_eq!(field_by_header("COUNTRY").map(|f| f.id), Some(ids::COUNTRY));
         assert!(field_by_header("Lead Nam").is_none());
     }

@@ -16,3 +16,12 @@ pub mod reference;
 pub mod store;
 pub mod suggest;
 pub mod value;
+pub mod app;
+pub mod codec;
+pub mod event;
+pub mod log;
+pub mod matching;
+pub mod projection;
+pub mod validate;
+
+pub use app::{Ledger, LedgerError, LedgerOptions};

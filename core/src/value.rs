@@ -53,6 +53,9 @@ mod tests {
         let d = Value::Decimal("1234.50".parse().unwrap_or_default());
         assert_eq!(d.to_json(), serde_json::json!("1234.50"));
         let date = NaiveDate::from_ymd_opt(2024, 2, 29).map(Value::Date);
-        assert_eq!(date.map(|d| d.to_json()), Some(serde_json::json!("2024-02-29")));
+        assert_eq!(
+            date.map(|d| d.to_json()),
+            Some(serde_json::json!("2024-02-29"))
+        );
     }
 }

@@ -1,1 +1,172 @@
-//! store
+//! `leadger-store`: the [`Store`] port of `leadger-core` implemented on sled
+//! 0.34, plus content-addressed file blobs on the filesystem.
+//!
+//! Layout of a data directory `DIR`: the sled database in `DIR/db` (one sled
+//! tree per [`Table`], named by [`Table::name`]) and uploaded files in
+//! `DIR/files/<64 hex blake3>`.
+//!
+//! What sled needs from us, and why the code looks the way it does:
+//! - **Durability is explicit.** A sled write is in memory until the log is
+//!   flushed; sled's background thread flushes every 500 ms (kept: it bounds
+//!   the loss of unflushed work), but that is not a promise. The application
+//!   calls [`Store::flush`] (`Db::flush`) before acknowledging anything.
+//! - **`Tree::apply_batch` is atomic in one tree only.** A batch touching a
+//!   single table uses it (fast path). A batch touching several tables runs
+//!   as one sled transaction over exactly the involved trees, which sled
+//!   commits atomically across them (see [`batch`]). Transactions stage
+//!   everything in memory, so callers keep batches bounded.
+//! - **`Db::generate_id` leaves gaps** (it reserves ranges and skips ahead
+//!   after a crash), so it is never used: the application keeps its own
+//!   gap-free sequence counter in `LogMeta`, written with the events.
+//! - **The cache is set deliberately.** sled's default page cache is 1 GB;
+//!   a CLI that opens, imports and exits wants far less, so
+//!   [`StoreOptions::cache_bytes`] defaults to 64 MiB.
+//! - **One process at a time.** sled takes an exclusive file lock on the
+//!   database; a second open (another process or another `SledStore` in
+//!   this one) fails, reported as [`StoreError::Locked`].
+
+mod batch;
+mod blob;
+mod error;
+mod scan;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use leadger_core::store::{BlobReader, BlobRef, ScanIter, Store, StoreError, Table, WriteBatch};
+
+use crate::error::{from_sled, from_sled_open, io};
+
+/// Tuning of a [`SledStore`].
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// sled page cache size in bytes. Default 64 MiB (sled's own default,
+    /// 1 GB, is too much for a CLI).
+    pub cache_bytes: u64,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            cache_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// The sled-backed store of one data directory.
+pub struct SledStore {
+    dir: PathBuf,
+    files: PathBuf,
+    db: sled::Db,
+    /// One tree per table, indexed by `Table as usize` (the order of
+    /// [`Table::ALL`], checked by a test).
+    trees: Vec<sled::Tree>,
+}
+
+impl std::fmt::Debug for SledStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SledStore").field("dir", &self.dir).finish()
+    }
+}
+
+impl SledStore {
+    /// Opens (creating if needed) the data directory: sled db in `DIR/db`,
+    /// uploaded files in `DIR/files/<hex blake3>`.
+    pub fn open(dir: &Path, opts: StoreOptions) -> Result<SledStore, StoreError> {
+        let files = dir.join("files");
+        std::fs::create_dir_all(&files).map_err(|e| io("cannot create", &files, e))?;
+        let db = sled::Config::new()
+            .path(dir.join("db"))
+            .cache_capacity(opts.cache_bytes)
+            .mode(sled::Mode::HighThroughput)
+            .open()
+            .map_err(|e| from_sled_open(e, dir))?;
+        let trees = Table::ALL
+            .iter()
+            .map(|t| db.open_tree(t.name()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(from_sled)?;
+        // sled holds the lock now: no other writer can be mid-upload.
+        blob::remove_stale_temps(&files)?;
+        tracing::debug!(dir = %dir.display(), cache_bytes = opts.cache_bytes, "store opened");
+        Ok(SledStore {
+            dir: dir.to_path_buf(),
+            files,
+            db,
+            trees,
+        })
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Bytes used on disk by the database and the stored files.
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        dir_size(&self.dir.join("db"))?
+            .checked_add(dir_size(&self.files)?)
+            .ok_or_else(|| StoreError::Io("size overflow".to_string()))
+    }
+
+    pub(crate) fn tree(&self, table: Table) -> &sled::Tree {
+        &self.trees[table as usize]
+    }
+}
+
+fn dir_size(dir: &Path) -> Result<u64, StoreError> {
+    let mut total = 0u64;
+    let entries = std::fs::read_dir(dir).map_err(|e| io("cannot list", dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| io("cannot list", dir, e))?;
+        let path = entry.path();
+        let meta = entry.metadata().map_err(|e| io("cannot stat", &path, e))?;
+        total += if meta.is_dir() {
+            dir_size(&path)?
+        } else {
+            meta.len()
+        };
+    }
+    Ok(total)
+}
+
+impl Store for SledStore {
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .tree(table)
+            .get(key)
+            .map_err(from_sled)?
+            .map(|v| v.to_vec()))
+    }
+
+    fn scan<'a>(&'a self, table: Table, prefix: &[u8], start: &[u8]) -> ScanIter<'a> {
+        scan::forward(self.tree(table), prefix, start)
+    }
+
+    fn scan_rev<'a>(&'a self, table: Table, prefix: &[u8]) -> ScanIter<'a> {
+        scan::reverse(self.tree(table), prefix)
+    }
+
+    fn write(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        batch::apply(|t| self.tree(t), batch::group(batch), None)
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map(|_| ()).map_err(from_sled)
+    }
+
+    fn clear(&self, table: Table) -> Result<(), StoreError> {
+        self.tree(table).clear().map_err(from_sled)
+    }
+
+    fn put_blob(&self, src: &mut dyn Read) -> Result<BlobRef, StoreError> {
+        blob::put(&self.files, src)
+    }
+
+    fn open_blob(&self, hash: &[u8; 32]) -> Result<Box<dyn BlobReader>, StoreError> {
+        blob::open(&self.files, hash)
+    }
+}
+
+#[cfg(test)]
+mod tests;

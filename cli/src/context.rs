@@ -1,0 +1,44 @@
+//! What every command needs: the global options and the opened ledger.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use leadger_core::app::SystemClock;
+use leadger_core::{Ledger, LedgerOptions};
+use leadger_store::{SledStore, StoreOptions};
+
+/// Global options, shared by every subcommand.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Global {
+    /// The data directory (the event log, projections and uploaded files).
+    #[arg(
+        long,
+        global = true,
+        env = "LEADGER_DATA_DIR",
+        default_value = "./leadger-data"
+    )]
+    pub data_dir: PathBuf,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+impl Global {
+    /// Opens the ledger in the data directory (creating it if needed).
+    pub fn open(&self) -> anyhow::Result<Ledger<SledStore>> {
+        let store = SledStore::open(&self.data_dir, StoreOptions::default())?;
+        let ledger = Ledger::open(store, Box::new(SystemClock), LedgerOptions::default())
+            .with_context(|| format!("cannot open the ledger in {}", self.data_dir.display()))?;
+        Ok(ledger)
+    }
+
+    /// Who is acting, recorded in every event the CLI writes.
+    pub fn actor(&self) -> String {
+        std::env::var("LEADGER_ACTOR")
+            .or_else(|_| std::env::var("USER"))
+            .ok()
+            .filter(|s| !s.trim().is_empty())
+            .map(|user| format!("cli:{user}"))
+            .unwrap_or_else(|| "cli".to_string())
+    }
+}

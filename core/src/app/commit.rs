@@ -1,0 +1,274 @@
+//! The commit command: apply exactly the frozen plan of a preview, or
+//! refuse (errors, already committed, or a record changed since).
+
+use std::collections::VecDeque;
+
+use super::report::CommitReport;
+use super::{Ledger, LedgerError, NoProgress, Progress};
+use crate::catalogue::ids;
+use crate::codec;
+use crate::event::{CommitCounts, Event, ImportId, Kind, RowOutcome};
+use crate::matching::CrmView;
+use crate::projection::keys;
+use crate::projection::records::{ImportStatus, PlannedRow};
+use crate::store::{ScanIter, Store, Table};
+
+/// Turns the plan rows of an import into the events of its commit.
+struct CommitEvents<'a> {
+    rows: ScanIter<'a>,
+    import_id: ImportId,
+    kind: Kind,
+    next_crm_id: u64,
+    pending: VecDeque<Event>,
+    counts: CommitCounts,
+    fields_touched: u64,
+    n_events: u64,
+    finished: bool,
+    n_rows: u64,
+    progress: &'a dyn Progress,
+}
+
+fn touch(mask: &mut u64, fields: &crate::event::Fields) {
+    for (f, _) in fields {
+        *mask |= 1u64 << f.0;
+    }
+}
+
+impl CommitEvents<'_> {
+    fn plan_events(&mut self, planned: PlannedRow) {
+        let import_id = self.import_id;
+        let row = planned.row;
+        match planned.outcome {
+            RowOutcome::Create {
+                fields,
+                contact,
+                communication,
+                opportunity,
+            } => {
+                let crm_id = self.next_crm_id;
+                self.next_crm_id += 1;
+                self.counts.created += 1;
+                touch(&mut self.fields_touched, &fields);
+                self.pending.push_back(Event::LeadCreated {
+                    import_id,
+                    row,
+                    crm_id,
+                    kind: self.kind,
+                    fields,
+                });
+                if let Some(fields) = contact {
+                    touch(&mut self.fields_touched, &fields);
+                    self.pending.push_back(Event::ContactCreated {
+                        import_id,
+                        row,
+                        crm_id,
+                        fields,
+                    });
+                }
+                if let Some(fields) = communication {
+                    touch(&mut self.fields_touched, &fields);
+                    self.pending.push_back(Event::CommunicationCreated {
+                        import_id,
+                        row,
+                        crm_id,
+                        fields,
+                    });
+                }
+                if let Some(fields) = opportunity {
+                    touch(&mut self.fields_touched, &fields);
+                    self.pending.push_back(Event::OpportunityCreated {
+                        import_id,
+                        row,
+                        crm_id,
+                        fields,
+                    });
+                }
+            }
+            RowOutcome::Update {
+                crm_id,
+                base_version,
+                changes,
+            } => {
+                self.counts.updated += 1;
+                for c in &changes {
+                    self.fields_touched |= 1u64 << c.field.0;
+                }
+                self.pending.push_back(Event::LeadUpdated {
+                    import_id,
+                    row,
+                    crm_id,
+                    version: base_version + 1,
+                    changes,
+                });
+            }
+            RowOutcome::Unchanged { .. } => self.counts.unchanged += 1,
+            // A preview with invalid rows has errors and is never committed.
+            RowOutcome::Invalid => {}
+        }
+    }
+}
+
+impl Iterator for CommitEvents<'_> {
+    type Item = Result<Event, LedgerError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                self.n_events += 1;
+                return Some(Ok(event));
+            }
+            if self.finished {
+                return None;
+            }
+            match self.rows.next() {
+                Some(Ok((_, bytes))) => match codec::decode::<PlannedRow>(&bytes) {
+                    Ok(planned) => {
+                        self.n_rows += 1;
+                        if self.n_rows % 4096 == 0 {
+                            self.progress.advance(self.n_rows);
+                        }
+                        self.plan_events(planned)
+                    }
+                    Err(e) => {
+                        self.finished = true;
+                        return Some(Err(e.into()));
+                    }
+                },
+                Some(Err(e)) => {
+                    self.finished = true;
+                    return Some(Err(e.into()));
+                }
+                None => {
+                    self.finished = true;
+                    let mut counts = self.counts;
+                    counts.imported = counts.created + counts.updated + counts.unchanged;
+                    return Some(Ok(Event::ImportCommitted {
+                        import_id: self.import_id,
+                        counts,
+                        events: self.n_events,
+                        fields_touched: self.fields_touched,
+                    }));
+                }
+            }
+        }
+    }
+}
+
+impl<S: Store> Ledger<S> {
+    /// Commits a previewed import: all of its plan, or nothing.
+    pub fn commit(
+        &self,
+        import_id: ImportId,
+        actor: &str,
+        progress: &dyn Progress,
+    ) -> Result<CommitReport, LedgerError> {
+        let _w = self.lock();
+        let state = self.import_state(import_id)?;
+        match state.status {
+            ImportStatus::Committed => {
+                let when = state
+                    .commit
+                    .as_ref()
+                    .map(|c| format!(" on {} by {}", super::report::timestamp(c.at_ms), c.actor))
+                    .unwrap_or_default();
+                return Err(LedgerError::Conflict(format!(
+                    "import {import_id} was already committed{when}: an import is committed at most once"
+                )));
+            }
+            ImportStatus::Previewing => {
+                return Err(LedgerError::Conflict(format!(
+                    "the preview of import {import_id} did not finish: upload the file again"
+                )))
+            }
+            ImportStatus::Previewed => {}
+        }
+        if state.counts.errors > 0 {
+            return Err(LedgerError::HasErrors {
+                import_id,
+                errors: state.counts.errors,
+            });
+        }
+        self.check_not_stale(import_id, state.kind)?;
+        let total = state.counts.create + state.counts.update + state.counts.unchanged;
+        progress.start("committing", total);
+        let prefix = keys::plan_prefix(import_id);
+        let events = CommitEvents {
+            rows: self.store.scan(Table::ImportRows, &prefix, &prefix),
+            import_id,
+            kind: state.kind,
+            next_crm_id: self.next_crm_id()?,
+            pending: VecDeque::new(),
+            counts: CommitCounts::default(),
+            fields_touched: 0,
+            n_events: 0,
+            finished: false,
+            n_rows: 0,
+            progress,
+        };
+        self.append(actor, events, &NoProgress)?;
+        progress.finish();
+        drop(_w);
+        self.commit_report(import_id)?.ok_or_else(|| {
+            LedgerError::Corrupt(format!(
+                "import {import_id} committed but has no commit record"
+            ))
+        })
+    }
+
+    /// Refuses the commit when a record the plan relies on changed since
+    /// the preview: updated (version moved), or newly taking an export
+    /// value or name the plan would create.
+    fn check_not_stale(&self, import_id: ImportId, kind: Kind) -> Result<(), LedgerError> {
+        let view = CrmView { store: &self.store };
+        let prefix = keys::plan_prefix(import_id);
+        for entry in self.store.scan(Table::ImportRows, &prefix, &prefix) {
+            let (_, bytes) = entry?;
+            let planned: PlannedRow = codec::decode(&bytes)?;
+            let stale = |why: String| {
+                LedgerError::Conflict(format!(
+                    "row {} of import {import_id} is stale: {why} since the preview; preview the file again",
+                    planned.row
+                ))
+            };
+            match &planned.outcome {
+                RowOutcome::Update {
+                    crm_id,
+                    base_version,
+                    ..
+                }
+                | RowOutcome::Unchanged {
+                    crm_id,
+                    base_version,
+                } => {
+                    let current = view.lead(*crm_id)?.map(|r| r.version);
+                    if current != Some(*base_version) {
+                        return Err(stale(format!("the record with CRM ID {crm_id} changed")));
+                    }
+                }
+                RowOutcome::Create { fields, .. } => {
+                    let text = |id| {
+                        fields
+                            .iter()
+                            .find(|(f, _)| *f == id)
+                            .map(|(_, v)| v.to_string())
+                    };
+                    if let Some(export) = text(ids::EXPORT_VALUE) {
+                        if let Some(other) = view.by_export(kind, &export)? {
+                            return Err(stale(format!(
+                                "CRM ID {other} took Export Value `{export}`"
+                            )));
+                        }
+                    } else if let Some(name) = text(ids::LEAD_NAME) {
+                        if let Some(other) = view.by_name(kind, &name, 1)?.first() {
+                            return Err(stale(format!(
+                                "CRM ID {other} was created with the name `{name}`"
+                            )));
+                        }
+                    }
+                }
+                RowOutcome::Invalid => {}
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,313 @@
+//! The application layer: one `Ledger` with the commands and queries that
+//! the CLI and the HTTP API both call. No rule lives anywhere else.
+//!
+//! Writes are serialised by one writer lock. Every append follows the same
+//! protocol, which is what makes a commit all-or-nothing and durable:
+//! 1. events are written to the events table past the log's head, in
+//!    bounded chunks (not yet part of the log);
+//! 2. the head (next sequence, last hash) moves past them in one atomic
+//!    write, and the store is flushed: from here on the append is
+//!    acknowledged and survives a crash;
+//! 3. the projections catch up in chunks, each chunk atomic with its
+//!    checkpoint.
+//!
+//! On open, events past the head (a crash during step 1) are discarded and
+//! projections catch up to the head (a crash during step 3), so the CRM
+//! view is always either before or after an append, never between.
+
+mod commit;
+pub mod error;
+mod preview;
+pub mod query;
+pub mod report;
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+pub use error::LedgerError;
+pub use preview::PreviewImport;
+
+use crate::codec;
+use crate::event::{Event, Stream};
+use crate::log::{self, Envelope, LogHead};
+use crate::projection::{self, keys, overlay::Overlay};
+use crate::read::Limits;
+use crate::reference::ReferenceData;
+use crate::store::{Store, Table, WriteBatch};
+
+/// Where the time comes from (handed in, so tests can fix it).
+pub trait Clock: Send + Sync {
+    /// Milliseconds since the Unix epoch, UTC.
+    fn now_ms(&self) -> i64;
+}
+
+/// The system's clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        chrono::Utc::now().timestamp_millis()
+    }
+}
+
+/// Receives progress of long work (a progress bar, or nothing).
+pub trait Progress: Sync {
+    fn start(&self, _phase: &str, _total: u64) {}
+    fn advance(&self, _done: u64) {}
+    fn finish(&self) {}
+}
+
+/// Progress that goes nowhere.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// Tunables of the ledger.
+#[derive(Clone, Debug)]
+pub struct LedgerOptions {
+    /// Events per write while appending and while projecting. Bounds the
+    /// memory of a commit whatever the file's size.
+    pub chunk: usize,
+    pub limits: Limits,
+}
+
+impl Default for LedgerOptions {
+    fn default() -> Self {
+        LedgerOptions {
+            chunk: 8192,
+            limits: Limits::default(),
+        }
+    }
+}
+
+const HEAD: &[u8] = b"head";
+const SYSTEM: &str = "system";
+
+/// The ledger: commands and queries over one store.
+pub struct Ledger<S: Store> {
+    store: S,
+    writer: Mutex<()>,
+    clock: Box<dyn Clock>,
+    options: LedgerOptions,
+}
+
+impl<S: Store> Ledger<S> {
+    /// Opens the ledger: recovers from an interrupted append, brings the
+    /// projections up to the log, and seeds reference data in a new ledger.
+    pub fn open(
+        store: S,
+        clock: Box<dyn Clock>,
+        options: LedgerOptions,
+    ) -> Result<Self, LedgerError> {
+        let ledger = Ledger {
+            store,
+            writer: Mutex::new(()),
+            clock,
+            options,
+        };
+        {
+            let _w = ledger.lock();
+            let head = ledger.head()?;
+            ledger.discard_pending(head.next_seq)?;
+            ledger.catch_up(&NoProgress)?;
+            if head.next_seq == 0 {
+                let seed = Event::ReferenceSeeded {
+                    data: ReferenceData::defaults(),
+                };
+                ledger.append(SYSTEM, std::iter::once(Ok(seed)), &NoProgress)?;
+            }
+        }
+        Ok(ledger)
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    fn lock(&self) -> MutexGuard<'_, ()> {
+        // A panic while holding the lock leaves nothing half-written in the
+        // store (the append protocol sees to that), so a poisoned lock is
+        // safe to take over.
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The log's head.
+    pub fn head(&self) -> Result<LogHead, LedgerError> {
+        Ok(match self.store.get(Table::LogMeta, HEAD)? {
+            Some(bytes) => codec::decode(&bytes)?,
+            None => LogHead::default(),
+        })
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Removes events past the head: the remains of an append that never
+    /// moved the head (a crash or an error mid-way). They were never
+    /// acknowledged.
+    fn discard_pending(&self, next_seq: u64) -> Result<(), LedgerError> {
+        loop {
+            let mut batch = WriteBatch::default();
+            for entry in self
+                .store
+                .scan(Table::Events, &[], &log::seq_key(next_seq))
+                .take(self.options.chunk)
+            {
+                let (key, _) = entry?;
+                batch.remove(Table::Events, key);
+            }
+            if batch.is_empty() {
+                return Ok(());
+            }
+            tracing::warn!(
+                n = batch.len(),
+                "discarding unacknowledged events past the log head"
+            );
+            self.store.write(batch)?;
+            self.store.flush()?;
+        }
+    }
+
+    /// Appends events (the caller holds the writer lock) and brings the
+    /// projections up to date. Returns the sequence range appended. If the
+    /// iterator yields an error, nothing is appended.
+    fn append(
+        &self,
+        actor: &str,
+        events: impl Iterator<Item = Result<Event, LedgerError>>,
+        progress: &dyn Progress,
+    ) -> Result<std::ops::Range<u64>, LedgerError> {
+        let head = self.head()?;
+        match self.append_events(actor, head, events) {
+            Ok(end) => {
+                self.catch_up(progress)?;
+                Ok(head.next_seq..end)
+            }
+            Err(e) => {
+                self.discard_pending(head.next_seq)?;
+                Err(e)
+            }
+        }
+    }
+
+    fn append_events(
+        &self,
+        actor: &str,
+        head: LogHead,
+        events: impl Iterator<Item = Result<Event, LedgerError>>,
+    ) -> Result<u64, LedgerError> {
+        let at_ms = self.now();
+        let mut seq = head.next_seq;
+        let mut tip = head.tip;
+        let mut versions: HashMap<Stream, u64> = HashMap::new();
+        let mut batch = WriteBatch::default();
+        for event in events {
+            let event = event?;
+            let stream = event.stream();
+            let version = match versions.get_mut(&stream) {
+                Some(v) => {
+                    *v += 1;
+                    *v
+                }
+                None => {
+                    let current: u64 = match self.store.get(Table::LogMeta, &stream_key(stream))? {
+                        Some(bytes) => codec::decode(&bytes)?,
+                        None => 0,
+                    };
+                    versions.insert(stream, current + 1);
+                    current + 1
+                }
+            };
+            let (type_tag, schema) = event.type_tag();
+            let envelope = Envelope {
+                seq,
+                stream,
+                stream_version: version,
+                at_ms,
+                actor: actor.to_string(),
+                type_tag: type_tag.to_string(),
+                schema,
+                prev_hash: tip,
+                payload: codec::encode(&event)?,
+            };
+            let (bytes, hash) = log::seal(&envelope)?;
+            batch.put(Table::Events, log::seq_key(seq).to_vec(), bytes);
+            tip = hash;
+            seq += 1;
+            if batch.len() >= self.options.chunk {
+                self.store.write(std::mem::take(&mut batch))?;
+            }
+        }
+        let new_head = LogHead { next_seq: seq, tip };
+        batch.put(Table::LogMeta, HEAD.to_vec(), codec::encode(&new_head)?);
+        for (stream, version) in versions {
+            batch.put(Table::LogMeta, stream_key(stream), codec::encode(&version)?);
+        }
+        self.store.write(batch)?;
+        // Acknowledged only once flushed: sled's own flush runs every 500 ms.
+        self.store.flush()?;
+        Ok(seq)
+    }
+
+    /// The next event the projections have not applied.
+    fn checkpoint(&self) -> Result<u64, LedgerError> {
+        Ok(match self.store.get(Table::ProjMeta, keys::CHECKPOINT)? {
+            Some(bytes) => codec::decode(&bytes)?,
+            None => 0,
+        })
+    }
+
+    /// Applies every event between the checkpoint and the head to the
+    /// projections, a chunk at a time, each chunk atomic with its checkpoint.
+    fn catch_up(&self, progress: &dyn Progress) -> Result<u64, LedgerError> {
+        let end = self.head()?.next_seq;
+        let mut next = self.checkpoint()?;
+        let begin = next;
+        if next < end {
+            progress.start("applying", end - next);
+        }
+        while next < end {
+            let mut ov = Overlay::new(&self.store);
+            let mut n = 0;
+            for entry in self.store.scan(Table::Events, &[], &log::seq_key(next)) {
+                let (key, bytes) = entry?;
+                let seq = keys::tail_u64(&key).unwrap_or(u64::MAX);
+                if seq != next {
+                    return Err(LedgerError::Corrupt(format!(
+                        "event {next} is missing from the log (found {seq} instead)"
+                    )));
+                }
+                let rec = log::read_event(seq, &bytes)?;
+                projection::apply(&mut ov, &rec)?;
+                next += 1;
+                n += 1;
+                if n >= self.options.chunk || next >= end {
+                    break;
+                }
+            }
+            if n == 0 {
+                return Err(LedgerError::Corrupt(format!(
+                    "event {next} is missing from the log"
+                )));
+            }
+            ov.put(
+                Table::ProjMeta,
+                keys::CHECKPOINT.to_vec(),
+                codec::encode(&next)?,
+            );
+            self.store.write(ov.into_batch())?;
+            progress.advance(next - begin);
+        }
+        self.store.flush()?;
+        if begin < end {
+            progress.finish();
+        }
+        Ok(end - begin)
+    }
+}
+
+fn stream_key(stream: Stream) -> Vec<u8> {
+    let mut key = b"stream/".to_vec();
+    key.extend_from_slice(&stream.key());
+    key
+}

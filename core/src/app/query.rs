@@ -1,0 +1,589 @@
+//! Queries of the application layer, and the ledger-wide commands
+//! (verify, rebuild, reference data).
+
+use super::report::{
+    self, ChangeEntry, ChangeView, CommitLeadView, CommitReport, FileInfo, ImportListing,
+    ImportReport, ImportSummary, IssueView, LeadListing, LeadView, PlanRowView, RebuildReport,
+    VerifyReport,
+};
+use super::{Ledger, LedgerError, NoProgress, SYSTEM};
+use crate::catalogue::{FieldId, ListName};
+use crate::codec;
+use crate::event::{CrmId, Event, ImportId, Kind, RowOutcome, Severity};
+use crate::log::{self, GENESIS};
+use crate::projection::keys;
+use crate::projection::records::{ImportState, LeadRecord, PlannedRow, RowResult};
+use crate::reference::ReferenceData;
+use crate::store::{BlobReader, Store, Table};
+
+/// Default page size of listings.
+pub const DEFAULT_LIMIT: u64 = 100;
+
+impl<S: Store> Ledger<S> {
+    fn get_decoded<T: serde::de::DeserializeOwned>(
+        &self,
+        table: Table,
+        key: &[u8],
+    ) -> Result<Option<T>, LedgerError> {
+        match self.store.get(table, key)? {
+            Some(bytes) => Ok(Some(codec::decode(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub(super) fn next_import_id(&self) -> Result<ImportId, LedgerError> {
+        Ok(self
+            .get_decoded::<u64>(Table::ProjMeta, keys::NEXT_IMPORT_ID)?
+            .unwrap_or(0)
+            .max(1))
+    }
+
+    pub(super) fn next_crm_id(&self) -> Result<CrmId, LedgerError> {
+        Ok(self
+            .get_decoded::<u64>(Table::ProjMeta, keys::NEXT_CRM_ID)?
+            .unwrap_or(0)
+            .max(1))
+    }
+
+    /// The current reference data.
+    pub fn reference(&self) -> Result<ReferenceData, LedgerError> {
+        self.get_decoded(Table::Reference, keys::REFERENCE)?
+            .ok_or_else(|| LedgerError::Corrupt("reference data was never seeded".into()))
+    }
+
+    /// Adds an item to a list (or brings back a retired one).
+    pub fn add_list_item(
+        &self,
+        list: ListName,
+        item: &str,
+        actor: &str,
+    ) -> Result<(), LedgerError> {
+        let _w = self.lock();
+        let mut data = self.reference()?;
+        data.add_item(list, item).map_err(LedgerError::BadRequest)?;
+        let event = Event::ListItemAdded {
+            list,
+            item: item.trim().to_string(),
+        };
+        self.append(actor, std::iter::once(Ok(event)), &NoProgress)?;
+        Ok(())
+    }
+
+    /// Retires a list item: new imports and templates no longer offer it;
+    /// existing records keep it.
+    pub fn retire_list_item(
+        &self,
+        list: ListName,
+        item: &str,
+        actor: &str,
+    ) -> Result<(), LedgerError> {
+        let _w = self.lock();
+        let mut data = self.reference()?;
+        data.retire_item(list, item)
+            .map_err(LedgerError::BadRequest)?;
+        let canonical = data
+            .lists
+            .get(&list)
+            .and_then(|items| {
+                items
+                    .iter()
+                    .find(|i| i.name.eq_ignore_ascii_case(item.trim()))
+            })
+            .map(|i| i.name.clone())
+            .unwrap_or_else(|| item.trim().to_string());
+        let event = Event::ListItemRetired {
+            list,
+            item: canonical,
+        };
+        self.append(actor, std::iter::once(Ok(event)), &NoProgress)?;
+        Ok(())
+    }
+
+    pub(super) fn import_state(&self, import_id: ImportId) -> Result<ImportState, LedgerError> {
+        self.get_decoded(Table::Imports, &keys::import(import_id))?
+            .ok_or_else(|| {
+                LedgerError::NotFound(format!(
+                    "there is no import {import_id}: `leadger imports list` shows them"
+                ))
+            })
+    }
+
+    /// One import: its preview (errors, warnings, plan) and its results.
+    pub fn import_report(&self, import_id: ImportId) -> Result<ImportReport, LedgerError> {
+        let state = self.import_state(import_id)?;
+        let mut errors = Vec::new();
+        let mut warnings = Vec::new();
+        let mut rows = Vec::new();
+        let mut sort_issues = |issues: &[crate::event::Issue]| {
+            for issue in issues {
+                match issue.severity {
+                    Severity::Error => errors.push(IssueView::from(issue)),
+                    Severity::Warning => warnings.push(IssueView::from(issue)),
+                }
+            }
+        };
+        sort_issues(&state.file_issues);
+        let prefix = keys::plan_prefix(import_id);
+        for entry in self.store.scan(Table::ImportRows, &prefix, &prefix) {
+            let (_, bytes) = entry?;
+            let planned: PlannedRow = codec::decode(&bytes)?;
+            sort_issues(&planned.issues);
+            if let Some(action) = planned.outcome.action() {
+                let crm_id = match &planned.outcome {
+                    RowOutcome::Update { crm_id, .. } | RowOutcome::Unchanged { crm_id, .. } => {
+                        Some(*crm_id)
+                    }
+                    _ => None,
+                };
+                rows.push(PlanRowView {
+                    row: planned.row,
+                    lead_name: planned.lead_name,
+                    action: action.to_string(),
+                    crm_id,
+                });
+            }
+        }
+        // File-level findings (row 1, or row 2 for "no data rows") come
+        // first; keep every list in row order.
+        errors.sort_by_key(|i| i.row);
+        warnings.sort_by_key(|i| i.row);
+        let already_imported_on = match state.already_imported_as {
+            Some(earlier) => self
+                .import_state(earlier)
+                .ok()
+                .and_then(|s| s.commit.map(|c| report::timestamp(c.at_ms))),
+            None => None,
+        };
+        Ok(ImportReport {
+            import_id,
+            kind: state.kind,
+            status: state.status,
+            file: file_info(&state),
+            date_format: state.date_format.name().to_string(),
+            uploaded_by: state.actor.clone(),
+            uploaded_at: report::timestamp(state.received_at_ms),
+            already_imported_as: state.already_imported_as,
+            already_imported_on,
+            counts: state.counts,
+            errors,
+            warnings,
+            rows,
+            results: self.commit_report(import_id)?,
+        })
+    }
+
+    /// What an import's commit did, or `None` before it is committed.
+    pub fn commit_report(&self, import_id: ImportId) -> Result<Option<CommitReport>, LedgerError> {
+        let state = self.import_state(import_id)?;
+        let Some(commit) = state.commit else {
+            return Ok(None);
+        };
+        let mut leads = Vec::new();
+        let results = keys::result_prefix(import_id);
+        let mut result_iter = self
+            .store
+            .scan(Table::ImportRows, &results, &results)
+            .peekable();
+        // Created and updated rows have results; unchanged rows are only in
+        // the plan. Merge both, in row order.
+        let plan = keys::plan_prefix(import_id);
+        for entry in self.store.scan(Table::ImportRows, &plan, &plan) {
+            let (_, bytes) = entry?;
+            let planned: PlannedRow = codec::decode(&bytes)?;
+            match planned.outcome {
+                RowOutcome::Unchanged { crm_id, .. } => leads.push(CommitLeadView {
+                    row: planned.row,
+                    crm_id,
+                    lead_name: planned.lead_name,
+                    action: "unchanged".into(),
+                    url: report::lead_url(crm_id),
+                }),
+                RowOutcome::Create { .. } | RowOutcome::Update { .. } => {
+                    if let Some(entry) = result_iter.next() {
+                        let (_, bytes) = entry?;
+                        let result: RowResult = codec::decode(&bytes)?;
+                        leads.push(CommitLeadView {
+                            row: result.row,
+                            crm_id: result.crm_id,
+                            lead_name: result.lead_name,
+                            action: result.action,
+                            url: report::lead_url(result.crm_id),
+                        });
+                    }
+                }
+                RowOutcome::Invalid => {}
+            }
+        }
+        Ok(Some(CommitReport {
+            import_id,
+            committed_by: commit.actor,
+            committed_at: report::timestamp(commit.at_ms),
+            counts: commit.counts,
+            leads,
+        }))
+    }
+
+    /// Imports, newest first.
+    pub fn imports(&self, offset: u64, limit: u64) -> Result<ImportListing, LedgerError> {
+        let limit = if limit == 0 { u64::MAX } else { limit };
+        let mut total = 0u64;
+        let mut imports = Vec::new();
+        for entry in self.store.scan_rev(Table::Imports, keys::IMPORT_PREFIX) {
+            let (_, bytes) = entry?;
+            if total >= offset && (imports.len() as u64) < limit {
+                let state: ImportState = codec::decode(&bytes)?;
+                imports.push(summary(&state));
+            }
+            total += 1;
+        }
+        Ok(ImportListing {
+            total,
+            offset,
+            limit: if limit == u64::MAX { 0 } else { limit },
+            imports,
+        })
+    }
+
+    /// The original uploaded file of an import, with its name.
+    pub fn import_file(
+        &self,
+        import_id: ImportId,
+    ) -> Result<(String, Box<dyn BlobReader>), LedgerError> {
+        let state = self.import_state(import_id)?;
+        Ok((state.file_name, self.store.open_blob(&state.blake3)?))
+    }
+
+    pub fn lead_record(&self, crm_id: CrmId) -> Result<LeadRecord, LedgerError> {
+        self.get_decoded(Table::Leads, &keys::lead(crm_id))?
+            .ok_or_else(|| {
+                LedgerError::NotFound(format!(
+                    "there is no lead or organization with CRM ID {crm_id}"
+                ))
+            })
+    }
+
+    pub fn lead(&self, crm_id: CrmId) -> Result<LeadView, LedgerError> {
+        Ok(LeadView::from(&self.lead_record(crm_id)?))
+    }
+
+    /// Records of the CRM view in CRM ID order; `limit` 0 means all.
+    pub fn leads(
+        &self,
+        kind: Option<Kind>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<LeadListing, LedgerError> {
+        let page = if limit == 0 { u64::MAX } else { limit };
+        let kinds: Vec<Kind> = match kind {
+            Some(k) => vec![k],
+            None => vec![Kind::Leads, Kind::Organizations],
+        };
+        let mut total = 0;
+        for k in &kinds {
+            total += self
+                .get_decoded::<u64>(Table::ProjMeta, &keys::count(*k))?
+                .unwrap_or(0);
+        }
+        let mut leads = Vec::new();
+        if kind.is_some() {
+            let prefix = keys::by_kind_prefix(kinds[0]);
+            for entry in self
+                .store
+                .scan(Table::LeadIndex, &prefix, &prefix)
+                .skip(offset as usize)
+            {
+                if leads.len() as u64 >= page {
+                    break;
+                }
+                let (key, _) = entry?;
+                let crm_id = keys::tail_u64(&key).unwrap_or_default();
+                leads.push(self.lead(crm_id)?);
+            }
+        } else {
+            for entry in self
+                .store
+                .scan(Table::Leads, &[], &[])
+                .skip(offset as usize)
+            {
+                if leads.len() as u64 >= page {
+                    break;
+                }
+                let (_, bytes) = entry?;
+                let record: LeadRecord = codec::decode(&bytes)?;
+                leads.push(LeadView::from(&record));
+            }
+        }
+        Ok(LeadListing {
+            total,
+            offset,
+            limit,
+            leads,
+        })
+    }
+
+    /// Every event that touched a lead, oldest first.
+    pub fn lead_history(&self, crm_id: CrmId) -> Result<Vec<ChangeEntry>, LedgerError> {
+        self.lead_record(crm_id)?;
+        let prefix = keys::history_prefix(crm_id);
+        let mut out = Vec::new();
+        for entry in self.store.scan(Table::History, &prefix, &prefix) {
+            let (key, _) = entry?;
+            let seq = keys::tail_u64(&key).unwrap_or_default();
+            out.extend(self.change_entries(seq, None)?);
+        }
+        Ok(out)
+    }
+
+    /// Reads event `seq` and describes what it changed (limited to one
+    /// field when `only` is given).
+    fn change_entries(
+        &self,
+        seq: u64,
+        only: Option<FieldId>,
+    ) -> Result<Vec<ChangeEntry>, LedgerError> {
+        let bytes = self
+            .store
+            .get(Table::Events, &log::seq_key(seq))?
+            .ok_or_else(|| LedgerError::Corrupt(format!("event {seq} is missing")))?;
+        let rec = log::read_event(seq, &bytes)?;
+        let keep = |f: FieldId| only.is_none_or(|o| o == f);
+        let (crm_id, row, changes) = match &rec.event {
+            Event::LeadCreated {
+                crm_id,
+                row,
+                fields,
+                ..
+            }
+            | Event::ContactCreated {
+                crm_id,
+                row,
+                fields,
+                ..
+            }
+            | Event::CommunicationCreated {
+                crm_id,
+                row,
+                fields,
+                ..
+            }
+            | Event::OpportunityCreated {
+                crm_id,
+                row,
+                fields,
+                ..
+            } => (
+                *crm_id,
+                *row,
+                fields
+                    .iter()
+                    .filter(|(f, _)| keep(*f))
+                    .map(|(f, v)| ChangeView::new(*f, None, v))
+                    .collect::<Vec<_>>(),
+            ),
+            Event::LeadUpdated {
+                crm_id,
+                row,
+                changes,
+                ..
+            } => (
+                *crm_id,
+                *row,
+                changes
+                    .iter()
+                    .filter(|c| keep(c.field))
+                    .map(|c| ChangeView::new(c.field, c.before.as_ref(), &c.after))
+                    .collect(),
+            ),
+            _ => return Ok(Vec::new()),
+        };
+        if changes.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(vec![ChangeEntry {
+            seq,
+            at: report::timestamp(rec.envelope.at_ms),
+            actor: rec.envelope.actor.clone(),
+            import_id: rec.event.import_id(),
+            crm_id,
+            row,
+            event: rec.envelope.type_tag.clone(),
+            changes,
+        }])
+    }
+
+    /// Every change an import's commit made, in log order.
+    pub fn audit_import(&self, import_id: ImportId) -> Result<Vec<ChangeEntry>, LedgerError> {
+        let state = self.import_state(import_id)?;
+        let Some(commit) = state.commit else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for seq in commit.first_seq..commit.last_seq {
+            out.extend(self.change_entries(seq, None)?);
+        }
+        Ok(out)
+    }
+
+    /// Every change to one field by imports committed between two times
+    /// (milliseconds, inclusive; `None` leaves that end open).
+    pub fn audit_field(
+        &self,
+        field: FieldId,
+        from_ms: Option<i64>,
+        to_ms: Option<i64>,
+    ) -> Result<Vec<ChangeEntry>, LedgerError> {
+        let mut out = Vec::new();
+        for entry in self
+            .store
+            .scan(Table::Imports, keys::IMPORT_PREFIX, keys::IMPORT_PREFIX)
+        {
+            let (_, bytes) = entry?;
+            let state: ImportState = codec::decode(&bytes)?;
+            let Some(commit) = state.commit else { continue };
+            let in_range = from_ms.is_none_or(|f| commit.at_ms >= f)
+                && to_ms.is_none_or(|t| commit.at_ms <= t);
+            if !in_range || commit.fields_touched & (1u64 << field.0) == 0 {
+                continue;
+            }
+            for seq in commit.first_seq..commit.last_seq {
+                out.extend(self.change_entries(seq, Some(field))?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Walks the hash chain from the first event and names the first one
+    /// that was altered, removed or reordered.
+    pub fn verify(&self) -> Result<VerifyReport, LedgerError> {
+        let head = self.head()?;
+        let mut prev = GENESIS;
+        let mut expected = 0u64;
+        let bad = |seq: u64, problem: String, events: u64| VerifyReport {
+            ok: false,
+            events,
+            tip: report::hex(&head.tip),
+            first_bad_seq: Some(seq),
+            problem: Some(problem),
+        };
+        for entry in self.store.scan(Table::Events, &[], &[]) {
+            let (key, bytes) = entry?;
+            let seq = keys::tail_u64(&key).unwrap_or(u64::MAX);
+            if seq >= head.next_seq {
+                break;
+            }
+            if seq != expected {
+                return Ok(bad(
+                    expected,
+                    format!("event {expected} is missing"),
+                    head.next_seq,
+                ));
+            }
+            let (envelope, hash) = match log::unseal(seq, &bytes) {
+                Ok(ok) => ok,
+                Err(e) => return Ok(bad(seq, e.to_string(), head.next_seq)),
+            };
+            if envelope.seq != seq {
+                return Ok(bad(
+                    seq,
+                    format!("event {seq} claims to be event {}", envelope.seq),
+                    head.next_seq,
+                ));
+            }
+            if envelope.prev_hash != prev {
+                return Ok(bad(
+                    seq,
+                    format!(
+                        "event {seq} does not chain to event {}",
+                        seq.wrapping_sub(1)
+                    ),
+                    head.next_seq,
+                ));
+            }
+            prev = hash;
+            expected += 1;
+        }
+        if expected != head.next_seq {
+            return Ok(bad(
+                expected,
+                format!("event {expected} is missing"),
+                head.next_seq,
+            ));
+        }
+        if prev != head.tip {
+            return Ok(bad(
+                expected.saturating_sub(1),
+                "the last event does not match the log head".into(),
+                head.next_seq,
+            ));
+        }
+        Ok(VerifyReport {
+            ok: true,
+            events: head.next_seq,
+            tip: report::hex(&head.tip),
+            first_bad_seq: None,
+            problem: None,
+        })
+    }
+
+    /// A blake3 digest of every projection table's bytes.
+    pub fn projection_digest(&self) -> Result<String, LedgerError> {
+        let mut hasher = blake3::Hasher::new();
+        for table in Table::PROJECTIONS {
+            hasher.update(table.name().as_bytes());
+            for entry in self.store.scan(table, &[], &[]) {
+                let (key, value) = entry?;
+                hasher.update(&(key.len() as u64).to_le_bytes());
+                hasher.update(&key);
+                hasher.update(&(value.len() as u64).to_le_bytes());
+                hasher.update(&value);
+            }
+        }
+        Ok(report::hex(hasher.finalize().as_bytes()))
+    }
+
+    /// Drops every projection and replays the whole log into them.
+    pub fn rebuild(&self, progress: &dyn super::Progress) -> Result<RebuildReport, LedgerError> {
+        let _w = self.lock();
+        let digest_before = self.projection_digest()?;
+        for table in Table::PROJECTIONS {
+            self.store.clear(table)?;
+        }
+        self.store.flush()?;
+        let events = self.catch_up(progress)?;
+        let digest_after = self.projection_digest()?;
+        Ok(RebuildReport {
+            events,
+            identical: digest_before == digest_after,
+            digest_before,
+            digest_after,
+        })
+    }
+
+    /// The actor name recorded for work the system does on its own.
+    pub fn system_actor() -> &'static str {
+        SYSTEM
+    }
+}
+
+fn file_info(state: &ImportState) -> FileInfo {
+    FileInfo {
+        name: state.file_name.clone(),
+        size: state.size,
+        blake3: report::hex(&state.blake3),
+    }
+}
+
+fn summary(state: &ImportState) -> ImportSummary {
+    ImportSummary {
+        import_id: state.import_id,
+        kind: state.kind,
+        status: state.status,
+        file: file_info(state),
+        uploaded_by: state.actor.clone(),
+        uploaded_at: report::timestamp(state.received_at_ms),
+        counts: state.counts,
+        committed_by: state.commit.as_ref().map(|c| c.actor.clone()),
+        committed_at: state.commit.as_ref().map(|c| report::timestamp(c.at_ms)),
+        commit_counts: state.commit.as_ref().map(|c| c.counts),
+    }
+}

@@ -1,0 +1,102 @@
+//! The one place that turns stored values into bytes and back.
+//!
+//! Every encoded value starts with a one-byte format tag, so that the
+//! encoding can change later (a new tag) while old bytes stay readable.
+//! Tag 1 is bincode 2 (serde mode, standard configuration: little-endian,
+//! variable-length integers).
+
+use serde::{de::DeserializeOwned, Serialize};
+
+/// The format tag of bincode 2.0 with the standard configuration.
+pub const TAG_BINCODE2: u8 = 1;
+
+/// Why bytes could not be decoded: the stored data is not what this
+/// version of leadger wrote.
+#[derive(Debug, thiserror::Error)]
+pub enum CodecError {
+    #[error("empty value")]
+    Empty,
+    #[error("unknown format tag {0}")]
+    UnknownTag(u8),
+    #[error("cannot decode: {0}")]
+    Decode(String),
+    #[error("cannot encode: {0}")]
+    Encode(String),
+}
+
+fn config() -> bincode::config::Configuration {
+    bincode::config::standard()
+}
+
+/// Encodes a value behind the current format tag.
+pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CodecError> {
+    let mut out = Vec::with_capacity(64);
+    out.push(TAG_BINCODE2);
+    bincode::serde::encode_into_std_write(value, &mut out, config())
+        .map_err(|e| CodecError::Encode(e.to_string()))?;
+    Ok(out)
+}
+
+/// Decodes a value written by [`encode`], refusing trailing bytes.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
+    let (&tag, body) = bytes.split_first().ok_or(CodecError::Empty)?;
+    match tag {
+        TAG_BINCODE2 => {
+            let (value, used) = bincode::serde::decode_from_slice(body, config())
+                .map_err(|e| CodecError::Decode(e.to_string()))?;
+            if used != body.len() {
+                return Err(CodecError::Decode(format!(
+                    "{} trailing bytes",
+                    body.len() - used
+                )));
+            }
+            Ok(value)
+        }
+        other => Err(CodecError::UnknownTag(other)),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::value::Value;
+    use proptest::prelude::*;
+
+    #[test]
+    fn round_trips_values() {
+        let values = vec![
+            Value::Text("Müller & Söhne".into()),
+            Value::Integer(-42),
+            Value::Decimal("1234.50".parse().unwrap()),
+            Value::Date(chrono::NaiveDate::from_ymd_opt(1980, 4, 30).unwrap()),
+            Value::Bool(true),
+        ];
+        let bytes = encode(&values).unwrap();
+        assert_eq!(bytes[0], TAG_BINCODE2);
+        let back: Vec<Value> = decode(&bytes).unwrap();
+        assert_eq!(back, values);
+    }
+
+    #[test]
+    fn refuses_unknown_tags_and_trailing_bytes() {
+        let mut bytes = encode(&7u64).unwrap();
+        bytes.push(0);
+        assert!(matches!(decode::<u64>(&bytes), Err(CodecError::Decode(_))));
+        bytes[0] = 9;
+        assert!(matches!(
+            decode::<u64>(&bytes),
+            Err(CodecError::UnknownTag(9))
+        ));
+        assert!(matches!(decode::<u64>(&[]), Err(CodecError::Empty)));
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_and_numbers_round_trip(s in ".*", n in any::<i64>()) {
+            let v = (Value::Text(s), Value::Integer(n));
+            let back: (Value, Value) = decode(&encode(&v).unwrap()).unwrap();
+            prop_assert_eq!(back, v);
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! The events of the ledger: past-tense facts, each carrying the computed
+//! result (the match, the normalised values, before and after) so that
+//! projections only copy them and replay never re-runs a business rule
+//! against today's reference data.
+//!
+//! Schema: every variant has a type tag and a schema version (see
+//! [`Event::type_tag`]). Adding a variant or a new versioned variant is the
+//! way to evolve; an existing variant's shape never changes, because old
+//! events must decode for ever. Variant order is part of the encoding:
+//! append only.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::{FieldId, ListName};
+use crate::parse::DateFormat;
+use crate::read::FileFormat;
+use crate::reference::ReferenceData;
+use crate::value::Value;
+
+pub type ImportId = u64;
+pub type CrmId = u64;
+pub type Hash = [u8; 32];
+
+/// What an import creates and matches: leads, or leads flagged as
+/// organizations. Matching only ever matches records of the same kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Leads,
+    Organizations,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Leads => "leads",
+            Kind::Organizations => "organizations",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Kind> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "leads" | "lead" => Some(Kind::Leads),
+            "organizations" | "organization" | "organisations" | "orgs" => {
+                Some(Kind::Organizations)
+            }
+            _ => None,
+        }
+    }
+
+    pub(crate) fn byte(self) -> u8 {
+        match self {
+            Kind::Leads => b'L',
+            Kind::Organizations => b'O',
+        }
+    }
+}
+
+/// The stream an event belongs to; its version counts within the stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Stream {
+    /// Reference data: countries, states, list items.
+    Reference,
+    /// One import, from file received to committed (and, later, reverted).
+    Import(ImportId),
+    /// API tokens.
+    Tokens,
+}
+
+impl Stream {
+    pub fn key(self) -> Vec<u8> {
+        match self {
+            Stream::Reference => b"reference".to_vec(),
+            Stream::Tokens => b"tokens".to_vec(),
+            Stream::Import(id) => {
+                let mut k = b"import/".to_vec();
+                k.extend_from_slice(&id.to_be_bytes());
+                k
+            }
+        }
+    }
+}
+
+/// Whether a finding blocks the import.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One validation finding. `row` is the spreadsheet's own row number (the
+/// header is row 1); `column` the header text (empty for the whole row).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issue {
+    pub severity: Severity,
+    pub row: u32,
+    pub column: String,
+    pub value: String,
+    pub message: String,
+}
+
+/// A field's values as stored: sorted by field id, each field at most once.
+pub type Fields = Vec<(FieldId, Value)>;
+
+/// One field an update changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: FieldId,
+    pub before: Option<Value>,
+    pub after: Value,
+}
+
+/// What a previewed row will do when the import is committed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RowOutcome {
+    /// The row could not be matched (its errors say why); it blocks commit.
+    Invalid,
+    /// A new record, with the sub-records of the same row.
+    Create {
+        fields: Fields,
+        contact: Option<Fields>,
+        communication: Option<Fields>,
+        opportunity: Option<Fields>,
+    },
+    /// Changes to an existing record, planned against `base_version`.
+    Update {
+        crm_id: CrmId,
+        base_version: u64,
+        changes: Vec<FieldChange>,
+    },
+    /// Matched an existing record whose fields already hold these values.
+    Unchanged { crm_id: CrmId, base_version: u64 },
+}
+
+impl RowOutcome {
+    /// The action name of the preview's JSON.
+    pub fn action(&self) -> Option<&'static str> {
+        match self {
+            RowOutcome::Invalid => None,
+            RowOutcome::Create { .. } => Some("create"),
+            RowOutcome::Update { .. } => Some("update"),
+            RowOutcome::Unchanged { .. } => Some("unchanged"),
+        }
+    }
+}
+
+/// The counts a preview found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewCounts {
+    pub create: u64,
+    pub update: u64,
+    pub unchanged: u64,
+    pub errors: u64,
+    pub warnings: u64,
+}
+
+/// The counts of a commit. `imported` is every row the commit applied:
+/// created + updated + unchanged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitCounts {
+    pub imported: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+/// The role of an API token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Auditor,
+}
+
+/// A fact recorded in the ledger.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// The default reference data, recorded as the first event of a ledger.
+    ReferenceSeeded {
+        data: ReferenceData,
+    },
+    ListItemAdded {
+        list: ListName,
+        item: String,
+    },
+    ListItemRetired {
+        list: ListName,
+        item: String,
+    },
+    /// An upload was received and stored under its hash.
+    FileReceived {
+        import_id: ImportId,
+        kind: Kind,
+        file_name: String,
+        size: u64,
+        blake3: Hash,
+        format: FileFormat,
+        date_format: DateFormat,
+    },
+    /// One data row was read, validated and matched (its frozen plan).
+    RowValidated {
+        import_id: ImportId,
+        row: u32,
+        lead_name: String,
+        outcome: RowOutcome,
+        issues: Vec<Issue>,
+    },
+    /// The preview is complete: file-level findings and the counts.
+    PreviewSummarised {
+        import_id: ImportId,
+        counts: PreviewCounts,
+        file_issues: Vec<Issue>,
+    },
+    LeadCreated {
+        import_id: ImportId,
+        row: u32,
+        crm_id: CrmId,
+        kind: Kind,
+        fields: Fields,
+    },
+    LeadUpdated {
+        import_id: ImportId,
+        row: u32,
+        crm_id: CrmId,
+        /// The record's version after this update.
+        version: u64,
+        changes: Vec<FieldChange>,
+    },
+    ContactCreated {
+        import_id: ImportId,
+        row: u32,
+        crm_id: CrmId,
+        fields: Fields,
+    },
+    CommunicationCreated {
+        import_id: ImportId,
+        row: u32,
+        crm_id: CrmId,
+        fields: Fields,
+    },
+    OpportunityCreated {
+        import_id: ImportId,
+        row: u32,
+        crm_id: CrmId,
+        fields: Fields,
+    },
+    ImportCommitted {
+        import_id: ImportId,
+        counts: CommitCounts,
+        /// How many events of this commit precede this one (they are
+        /// contiguous in the log, so the commit's events are found by range).
+        events: u64,
+        /// Bit `f` is set when the commit wrote field `f`, for audit queries
+        /// by field.
+        fields_touched: u64,
+    },
+    TokenCreated {
+        name: String,
+        role: Role,
+        token_hash: Hash,
+    },
+    TokenRevoked {
+        name: String,
+    },
+}
+
+impl Event {
+    /// The event's type tag and schema version, stored in its envelope.
+    pub fn type_tag(&self) -> (&'static str, u16) {
+        let tag = match self {
+            Event::ReferenceSeeded { .. } => "ReferenceSeeded",
+            Event::ListItemAdded { .. } => "ListItemAdded",
+            Event::ListItemRetired { .. } => "ListItemRetired",
+            Event::FileReceived { .. } => "FileReceived",
+            Event::RowValidated { .. } => "RowValidated",
+            Event::PreviewSummarised { .. } => "PreviewSummarised",
+            Event::LeadCreated { .. } => "LeadCreated",
+            Event::LeadUpdated { .. } => "LeadUpdated",
+            Event::ContactCreated { .. } => "ContactCreated",
+            Event::CommunicationCreated { .. } => "CommunicationCreated",
+            Event::OpportunityCreated { .. } => "OpportunityCreated",
+            Event::ImportCommitted { .. } => "ImportCommitted",
+            Event::TokenCreated { .. } => "TokenCreated",
+            Event::TokenRevoked { .. } => "TokenRevoked",
+        };
+        (tag, 1)
+    }
+
+    /// The import this event belongs to, if any.
+    pub fn import_id(&self) -> Option<ImportId> {
+        match self {
+            Event::FileReceived { import_id, .. }
+            | Event::RowValidated { import_id, .. }
+            | Event::PreviewSummarised { import_id, .. }
+            | Event::LeadCreated { import_id, .. }
+            | Event::LeadUpdated { import_id, .. }
+            | Event::ContactCreated { import_id, .. }
+            | Event::CommunicationCreated { import_id, .. }
+            | Event::OpportunityCreated { import_id, .. }
+            | Event::ImportCommitted { import_id, .. } => Some(*import_id),
+            _ => None,
+        }
+    }
+
+    /// The stream the event is appended to.
+    pub fn stream(&self) -> Stream {
+        match self {
+            Event::ReferenceSeeded { .. }
+            | Event::ListItemAdded { .. }
+            | Event::ListItemRetired { .. } => Stream::Reference,
+            Event::TokenCreated { .. } | Event::TokenRevoked { .. } => Stream::Tokens,
+            other => Stream::Import(other.import_id().unwrap_or_default()),
+        }
+    }
+}

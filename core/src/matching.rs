@@ -1,0 +1,288 @@
+//! Matching (PRODUCT.md section 3): which record a row creates or updates,
+//! and what an update changes. Also catches two rows of one file that
+//! resolve to the same record.
+
+use std::collections::HashMap;
+
+use crate::catalogue::{ids, Category, FieldId};
+use crate::codec;
+use crate::event::{CrmId, FieldChange, Issue, Kind, RowOutcome};
+use crate::projection::keys;
+use crate::projection::records::LeadRecord;
+use crate::store::{Store, StoreError, Table};
+use crate::validate::{error, warning, ParsedRow};
+
+/// Reads records and indexes of the CRM view for matching.
+pub struct CrmView<'a> {
+    pub store: &'a dyn Store,
+}
+
+impl CrmView<'_> {
+    pub fn lead(&self, crm_id: CrmId) -> Result<Option<LeadRecord>, StoreError> {
+        match self.store.get(Table::Leads, &keys::lead(crm_id))? {
+            Some(bytes) => codec::decode(&bytes)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(format!("lead {crm_id}: {e}"))),
+            None => Ok(None),
+        }
+    }
+
+    pub fn by_export(&self, kind: Kind, export: &str) -> Result<Option<CrmId>, StoreError> {
+        match self
+            .store
+            .get(Table::LeadIndex, &keys::by_export(kind, export))?
+        {
+            Some(bytes) => codec::decode(&bytes)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(format!("export index: {e}"))),
+            None => Ok(None),
+        }
+    }
+
+    /// Up to `limit` records of this kind with this name.
+    pub fn by_name(&self, kind: Kind, name: &str, limit: usize) -> Result<Vec<CrmId>, StoreError> {
+        let prefix = keys::by_name_prefix(kind, name);
+        let mut out = Vec::new();
+        for entry in self
+            .store
+            .scan(Table::LeadIndex, &prefix, &prefix)
+            .take(limit)
+        {
+            let (key, _) = entry?;
+            if let Some(id) = keys::tail_u64(&key) {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Matches the rows of one file, remembering what earlier rows resolved to.
+pub struct Matcher<'a> {
+    view: CrmView<'a>,
+    kind: Kind,
+    seen_ids: HashMap<CrmId, u32>,
+    seen_exports: HashMap<u128, u32>,
+    seen_names: HashMap<u128, u32>,
+}
+
+/// A compact fingerprint of a key, so that remembering a million keys
+/// costs 16 bytes each rather than the strings.
+fn fingerprint(text: &str) -> u128 {
+    let hash = blake3::hash(text.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&hash.as_bytes()[..16]);
+    u128::from_le_bytes(bytes)
+}
+
+const SUB_CATEGORIES: [Category; 3] = [
+    Category::Contact,
+    Category::Communication,
+    Category::Opportunity,
+];
+
+impl<'a> Matcher<'a> {
+    pub fn new(store: &'a dyn Store, kind: Kind) -> Self {
+        Matcher {
+            view: CrmView { store },
+            kind,
+            seen_ids: HashMap::new(),
+            seen_exports: HashMap::new(),
+            seen_names: HashMap::new(),
+        }
+    }
+
+    /// Plans one row; findings go to `issues`. Returns the outcome and the
+    /// lead name to show for the row.
+    pub fn plan(
+        &mut self,
+        parsed: &ParsedRow,
+        issues: &mut Vec<Issue>,
+    ) -> Result<(RowOutcome, String), StoreError> {
+        let row = parsed.row;
+        let name = parsed.text(ids::LEAD_NAME);
+        let export = parsed.text(ids::EXPORT_VALUE);
+        let shown_name = name.clone().unwrap_or_default();
+
+        // Remember every export value the file names, whatever the rule
+        // that matches the row: two rows claiming one export value are one
+        // lead written twice.
+        if let Some(export) = &export {
+            let fp = fingerprint(keys::export_norm(export));
+            if let Some(first) = self.seen_exports.insert(fp, row) {
+                self.seen_exports.insert(fp, first);
+                issues.push(error(row, "Export Value", export, format!(
+                    "rows {first} and {row} both have Export Value `{}` (one lead, one row): merge them into one row", export.trim())));
+                return Ok((RowOutcome::Invalid, shown_name));
+            }
+        }
+
+        let (target, by_name) = match parsed.crm_id {
+            Some(Err(())) => return Ok((RowOutcome::Invalid, shown_name)),
+            Some(Ok(crm_id)) => match self.view.lead(crm_id)? {
+                None => {
+                    issues.push(error(row, "Account CRM ID", &crm_id.to_string(), format!(
+                        "there is no record with Account CRM ID {crm_id}: IDs are made by leadger, never typed; leave it empty to create a new lead")));
+                    return Ok((RowOutcome::Invalid, shown_name));
+                }
+                Some(record) if record.kind != self.kind => {
+                    issues.push(error(row, "Account CRM ID", &crm_id.to_string(), format!(
+                        "Account CRM ID {crm_id} belongs to {}, not {}: import this row as {} or fix the ID",
+                        record.kind.name(), self.kind.name(), record.kind.name())));
+                    return Ok((RowOutcome::Invalid, shown_name));
+                }
+                Some(record) => (Some(record), false),
+            },
+            None => match &export {
+                Some(export) => match self.view.by_export(self.kind, export)? {
+                    Some(id) => (self.view.lead(id)?, false),
+                    None => (None, false),
+                },
+                None => match &name {
+                    None => {
+                        issues.push(error(row, "", "", "the row has no key identifier: fill the Account CRM ID, the Export Value or the Lead Name".into()));
+                        return Ok((RowOutcome::Invalid, shown_name));
+                    }
+                    Some(name) => {
+                        let fp = fingerprint(&keys::name_norm(name));
+                        if let Some(first) = self.seen_names.insert(fp, row) {
+                            self.seen_names.insert(fp, first);
+                            issues.push(error(row, "Lead Name", name, format!(
+                                "rows {first} and {row} both match Lead Name `{}` (one lead, one row): merge them into one row, or add an Export Value to tell them apart", name.trim())));
+                            return Ok((RowOutcome::Invalid, shown_name));
+                        }
+                        let found = self.view.by_name(self.kind, name, 11)?;
+                        match found.as_slice() {
+                            [] => (None, true),
+                            [one] => (self.view.lead(*one)?, true),
+                            many => {
+                                let listed: Vec<String> =
+                                    many.iter().take(10).map(|id| id.to_string()).collect();
+                                let more = if many.len() > 10 { ", …" } else { "" };
+                                issues.push(error(row, "Lead Name", name, format!(
+                                    "several {} are named `{}` (CRM IDs {}{more}): add the Account CRM ID or the Export Value to say which",
+                                    self.kind.name(), name.trim(), listed.join(", "))));
+                                return Ok((RowOutcome::Invalid, shown_name));
+                            }
+                        }
+                    }
+                },
+            },
+        };
+        let _ = by_name;
+
+        match target {
+            Some(record) => self.plan_update(parsed, record, issues, shown_name),
+            None => Ok((self.plan_create(parsed, name.is_some(), issues), shown_name)),
+        }
+    }
+
+    fn plan_update(
+        &mut self,
+        parsed: &ParsedRow,
+        record: LeadRecord,
+        issues: &mut Vec<Issue>,
+        shown_name: String,
+    ) -> Result<(RowOutcome, String), StoreError> {
+        let row = parsed.row;
+        let shown_name = if shown_name.is_empty() {
+            record.text(ids::LEAD_NAME).unwrap_or_default()
+        } else {
+            shown_name
+        };
+        if let Some(first) = self.seen_ids.insert(record.crm_id, row) {
+            self.seen_ids.insert(record.crm_id, first);
+            issues.push(error(row, "", "", format!(
+                "rows {first} and {row} both match the record with CRM ID {} (one lead, one row): merge them into one row", record.crm_id)));
+            return Ok((RowOutcome::Invalid, shown_name));
+        }
+        for cat in SUB_CATEGORIES {
+            if parsed.filled[cat as usize] {
+                issues.push(warning(row, cat_title(cat), "", format!(
+                    "the {} fields were ignored: {}s are only created together with a new lead, and this row updates CRM ID {}",
+                    cat.name(), cat.name(), record.crm_id)));
+            }
+        }
+        let mut changes = Vec::new();
+        for (field, value) in &parsed.main {
+            let before = record.get(*field);
+            if before == Some(value) {
+                continue;
+            }
+            if *field == ids::EXPORT_VALUE {
+                let taken = self.view.by_export(record.kind, &value.to_string())?;
+                if let Some(other) = taken.filter(|id| *id != record.crm_id) {
+                    issues.push(error(row, "Export Value", &value.to_string(), format!(
+                        "Export Value `{value}` already belongs to CRM ID {other}: export values are unique; fix one of them")));
+                    return Ok((RowOutcome::Invalid, shown_name));
+                }
+            }
+            changes.push(FieldChange {
+                field: *field,
+                before: before.cloned(),
+                after: value.clone(),
+            });
+        }
+        let outcome = if changes.is_empty() {
+            RowOutcome::Unchanged {
+                crm_id: record.crm_id,
+                base_version: record.version,
+            }
+        } else {
+            RowOutcome::Update {
+                crm_id: record.crm_id,
+                base_version: record.version,
+                changes,
+            }
+        };
+        Ok((outcome, shown_name))
+    }
+
+    fn plan_create(
+        &mut self,
+        parsed: &ParsedRow,
+        has_name: bool,
+        issues: &mut Vec<Issue>,
+    ) -> RowOutcome {
+        let row = parsed.row;
+        if !has_name {
+            issues.push(error(row, "Lead Name", "", "a new lead needs a Lead Name: fill it, or give the Account CRM ID or Export Value of an existing lead".into()));
+            return RowOutcome::Invalid;
+        }
+        let mut subs: [Option<Vec<(FieldId, crate::value::Value)>>; 3] = [None, None, None];
+        for (slot, cat) in subs.iter_mut().zip(SUB_CATEGORIES) {
+            if !parsed.filled[cat as usize] {
+                continue;
+            }
+            let fields = parsed.category(cat);
+            let missing: Vec<&str> = cat
+                .fields()
+                .filter(|def| def.key && !fields.iter().any(|(f, _)| *f == def.id))
+                .map(|def| def.header)
+                .collect();
+            if missing.is_empty() {
+                *slot = Some(fields.clone());
+            } else {
+                issues.push(error(row, missing[0], "", format!(
+                    "the row fills {} fields but not {}: a {} needs all of its key identifiers; fill them or clear the {} fields",
+                    cat.name(), missing.join(" and "), cat.name(), cat.name())));
+            }
+        }
+        let [contact, communication, opportunity] = subs;
+        RowOutcome::Create {
+            fields: parsed.main.clone(),
+            contact,
+            communication,
+            opportunity,
+        }
+    }
+}
+
+fn cat_title(cat: Category) -> &'static str {
+    match cat {
+        Category::Main => "Lead",
+        Category::Contact => "Contact",
+        Category::Communication => "Communication",
+        Category::Opportunity => "Opportunity",
+    }
+}

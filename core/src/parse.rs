@@ -1,1 +1,0 @@
-//! Typed parsing of cells (in progress).

@@ -1,0 +1,124 @@
+//! The records the projections keep. They are derived data: each is
+//! rebuilt byte for byte by replaying the log.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::FieldId;
+use crate::event::{
+    CommitCounts, CrmId, Fields, Hash, ImportId, Issue, Kind, PreviewCounts, Role, RowOutcome,
+};
+use crate::parse::DateFormat;
+use crate::read::FileFormat;
+use crate::value::Value;
+
+/// A lead or organization in the CRM view.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LeadRecord {
+    pub crm_id: CrmId,
+    pub kind: Kind,
+    pub fields: Fields,
+    pub contacts: Vec<SubRecord>,
+    pub communications: Vec<SubRecord>,
+    pub opportunities: Vec<SubRecord>,
+    pub created_by_import: ImportId,
+    /// 1 when created; each update adds one.
+    pub version: u64,
+}
+
+impl LeadRecord {
+    pub fn get(&self, field: FieldId) -> Option<&Value> {
+        self.fields
+            .binary_search_by_key(&field, |(f, _)| *f)
+            .ok()
+            .map(|idx| &self.fields[idx].1)
+    }
+
+    pub fn set(&mut self, field: FieldId, value: Value) {
+        match self.fields.binary_search_by_key(&field, |(f, _)| *f) {
+            Ok(idx) => self.fields[idx].1 = value,
+            Err(idx) => self.fields.insert(idx, (field, value)),
+        }
+    }
+
+    pub fn text(&self, field: FieldId) -> Option<String> {
+        self.get(field).map(|v| v.to_string())
+    }
+}
+
+/// A contact, communication or opportunity of a lead.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SubRecord {
+    pub fields: Fields,
+    pub import_id: ImportId,
+    pub row: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportStatus {
+    /// File received; rows being validated (only seen mid-append).
+    Previewing,
+    Previewed,
+    Committed,
+}
+
+/// What the import's commit did, and where its events are in the log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CommitInfo {
+    pub actor: String,
+    pub at_ms: i64,
+    pub counts: CommitCounts,
+    pub first_seq: u64,
+    pub last_seq: u64,
+    /// Bit `f` set when the commit wrote field `f` (creates included).
+    pub fields_touched: u64,
+}
+
+/// One import as the imports projection keeps it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportState {
+    pub import_id: ImportId,
+    pub kind: Kind,
+    pub file_name: String,
+    pub size: u64,
+    pub blake3: Hash,
+    pub format: FileFormat,
+    pub date_format: DateFormat,
+    pub actor: String,
+    pub received_at_ms: i64,
+    pub status: ImportStatus,
+    pub counts: PreviewCounts,
+    pub file_issues: Vec<Issue>,
+    /// A committed import of the same bytes that came before this one.
+    pub already_imported_as: Option<ImportId>,
+    pub commit: Option<CommitInfo>,
+}
+
+/// One previewed row: its frozen plan and findings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlannedRow {
+    pub row: u32,
+    pub lead_name: String,
+    pub outcome: RowOutcome,
+    pub issues: Vec<crate::event::Issue>,
+}
+
+/// What the commit did with one row.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RowResult {
+    pub row: u32,
+    pub crm_id: CrmId,
+    pub lead_name: String,
+    pub action: String,
+}
+
+/// An API token, kept only as its hash.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub name: String,
+    pub role: Role,
+    pub token_hash: Hash,
+    pub created_at_ms: i64,
+    pub created_by: String,
+    pub revoked_at_ms: Option<i64>,
+}

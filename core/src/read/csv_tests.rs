@@ -1,0 +1,177 @@
+//! Tests of the CSV reader through the public [`open_rows`].
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::Cursor;
+
+use crate::cell::Cell;
+use crate::read::{open_rows, FileFormat, Limits, ReadError, RowSource, SheetRow};
+
+fn open(bytes: &[u8]) -> Box<dyn RowSource> {
+    open_rows(
+        FileFormat::Csv,
+        Box::new(Cursor::new(bytes.to_vec())),
+        &Limits::default(),
+    )
+    .unwrap()
+}
+
+fn all(source: &mut dyn RowSource) -> Vec<SheetRow> {
+    std::iter::from_fn(|| source.next_row())
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn t(s: &str) -> Cell {
+    Cell::Text(s.to_string())
+}
+
+#[test]
+fn utf8_with_and_without_bom() {
+    for bytes in [
+        &b"Name,City\nM\xc3\xbcller, Berlin \n"[..],
+        b"\xEF\xBB\xBFName,City\r\nM\xc3\xbcller, Berlin \r\n",
+    ] {
+        let mut rows = open(bytes);
+        assert_eq!(rows.headers(), ["Name", "City"]);
+        let got = all(&mut *rows);
+        assert_eq!(
+            got,
+            vec![SheetRow {
+                row: 2,
+                cells: vec![t("Müller"), t(" Berlin ")]
+            }]
+        );
+    }
+}
+
+#[test]
+fn windows_1252_when_not_utf8() {
+    let mut rows = open(b"Name;Stra\xdfe\nM\xfcller;\x80 5\n");
+    assert_eq!(rows.headers(), ["Name", "Straße"]);
+    assert_eq!(all(&mut *rows)[0].cells, vec![t("Müller"), t("€ 5")]);
+}
+
+#[test]
+fn utf16le_unicode_text_is_tab_separated() {
+    let text = "Name\tEmail\r\nMüller\tm@x.de\r\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let mut rows = open(&bytes);
+    assert_eq!(rows.headers(), ["Name", "Email"]);
+    assert_eq!(
+        all(&mut *rows),
+        vec![SheetRow {
+            row: 2,
+            cells: vec![t("Müller"), t("m@x.de")]
+        }]
+    );
+}
+
+#[test]
+fn utf16be_with_bom() {
+    let mut bytes = vec![0xFE, 0xFF];
+    bytes.extend("A\tB\n1\t2\n".encode_utf16().flat_map(u16::to_be_bytes));
+    let mut rows = open(&bytes);
+    assert_eq!(rows.headers(), ["A", "B"]);
+    assert_eq!(all(&mut *rows)[0].cells, vec![t("1"), t("2")]);
+}
+
+#[test]
+fn semicolons() {
+    let mut rows = open(b"Name;Amount;Note\nAcme;1,5;\"a;b\"\n");
+    assert_eq!(rows.headers(), ["Name", "Amount", "Note"]);
+    assert_eq!(
+        all(&mut *rows)[0].cells,
+        vec![t("Acme"), t("1,5"), t("a;b")]
+    );
+}
+
+#[test]
+fn quoted_newlines_keep_row_numbers() {
+    let mut rows = open(b"Name,Note\r\nA,\"line 1\r\nline 2\"\r\nB,x\r\n");
+    let got = all(&mut *rows);
+    assert_eq!(
+        got[0],
+        SheetRow {
+            row: 2,
+            cells: vec![t("A"), t("line 1\nline 2")]
+        }
+    );
+    assert_eq!(got[1].row, 3);
+}
+
+#[test]
+fn blank_rows_are_skipped_but_counted() {
+    for (bytes, last_row) in [
+        (&b"Name,City\n\nA,x\n,\n  , \n\n\nB,y\n"[..], 8),
+        (
+            b"\nName,City\r\n\r\nA,x\r\n,\r\n  , \r\n\r\n\r\nB,y\r\n\r\n",
+            9,
+        ),
+        (b"Name,City\rA,x\r\rB,y", 4),
+        (b"Name,City\n\"A\",x\n\n\"B\nb\",y\n\nC,z", 6),
+    ] {
+        let mut rows = open(bytes);
+        assert_eq!(rows.headers(), ["Name", "City"]);
+        let got = all(&mut *rows);
+        let numbers: Vec<u32> = got.iter().map(|r| r.row).collect();
+        assert_eq!(
+            numbers.last(),
+            Some(&last_row),
+            "{numbers:?} in {:?}",
+            String::from_utf8_lossy(bytes)
+        );
+        assert_eq!(got[0].cells[0], t("A"));
+    }
+}
+
+#[test]
+fn blank_line_before_an_unterminated_last_row() {
+    let mut rows = open(b"Name\nA\n\nB");
+    let numbers: Vec<u32> = all(&mut *rows).iter().map(|r| r.row).collect();
+    assert_eq!(numbers, [2, 4]);
+}
+
+#[test]
+fn short_rows_padded_and_extra_values_kept() {
+    let mut rows = open(b"A,B,C\n1\n1,2,3,,4,,\n1,2,3,,\n");
+    let got = all(&mut *rows);
+    assert_eq!(got[0].cells, vec![t("1"), Cell::Empty, Cell::Empty]);
+    assert_eq!(
+        got[1].cells,
+        vec![t("1"), t("2"), t("3"), Cell::Empty, t("4")]
+    );
+    assert_eq!(got[2].cells.len(), 3);
+}
+
+#[test]
+fn progress_reaches_the_file_size() {
+    let bytes = b"A,B\n1,2\n3,4\n";
+    let mut rows = open(bytes);
+    all(&mut *rows);
+    assert_eq!(rows.progress(), (bytes.len() as u64, bytes.len() as u64));
+}
+
+#[test]
+fn empty_file_has_no_header() {
+    let err = open_rows(
+        FileFormat::Csv,
+        Box::new(Cursor::new(b"\r\n,,\n".to_vec())),
+        &Limits::default(),
+    );
+    assert!(matches!(err, Err(ReadError::NoHeader)));
+}
+
+#[test]
+fn binary_file_is_unreadable() {
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let err = open_rows(
+        FileFormat::Csv,
+        Box::new(Cursor::new(png)),
+        &Limits::default(),
+    )
+    .err()
+    .unwrap();
+    assert!(matches!(err, ReadError::Unreadable(_)), "{err}");
+}

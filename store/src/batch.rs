@@ -1,0 +1,196 @@
+//! Atomic application of a [`WriteBatch`] to the sled trees.
+//!
+//! The ops are first grouped into one `sled::Batch` per table, in batch
+//! order (a `sled::Batch` is a map, so a later op on the same key replaces an
+//! earlier one: last write wins, as in the batch). Then:
+//! - one table touched: `Tree::apply_batch`, atomic within that tree and far
+//!   cheaper than a transaction;
+//! - several tables: one sled transaction over exactly the involved trees,
+//!   each applying its group. sled commits all trees of a transaction under
+//!   one log reservation, so a crash recovers all or none of them.
+//!
+//! A transaction stages every write in memory until commit: callers keep
+//! batches bounded (the application writes imports in chunks).
+
+use leadger_core::store::{StoreError, Table, WriteBatch};
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+
+use crate::error::from_sled;
+
+/// Groups `batch` per table, preserving op order within each table.
+pub(crate) fn group(batch: WriteBatch) -> Vec<(Table, sled::Batch)> {
+    let mut groups: Vec<(Table, sled::Batch)> = Vec::new();
+    for (table, key, value) in batch.ops {
+        let idx = match groups.iter().position(|(t, _)| *t == table) {
+            Some(i) => i,
+            None => {
+                groups.push((table, sled::Batch::default()));
+                groups.len() - 1
+            }
+        };
+        if let Some((_, b)) = groups.get_mut(idx) {
+            match value {
+                Some(v) => b.insert(key, v),
+                None => b.remove(key),
+            }
+        }
+    }
+    groups
+}
+
+/// Applies the grouped batch. `abort_after` (tests only: always `None` in
+/// production) makes the multi-tree transaction abort after applying that
+/// many groups, to check that nothing of it lands.
+pub(crate) fn apply<'t>(
+    tree: impl Fn(Table) -> &'t sled::Tree,
+    mut groups: Vec<(Table, sled::Batch)>,
+    abort_after: Option<usize>,
+) -> Result<(), StoreError> {
+    if groups.len() <= 1 {
+        return match groups.pop() {
+            Some((table, b)) => tree(table).apply_batch(b).map_err(from_sled),
+            None => Ok(()),
+        };
+    }
+    let trees: Vec<&sled::Tree> = groups.iter().map(|(t, _)| tree(*t)).collect();
+    let result = trees.as_slice().transaction(|txs| {
+        for (i, (tx, (_, b))) in txs.iter().zip(&groups).enumerate() {
+            if abort_after == Some(i) {
+                return Err(ConflictableTransactionError::Abort(()));
+            }
+            tx.apply_batch(b)?;
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) => Ok(()),
+        Err(TransactionError::Storage(e)) => Err(from_sled(e)),
+        Err(TransactionError::Abort(())) => Err(StoreError::Io(
+            "the write transaction was aborted".to_string(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use leadger_core::store::{Store, Table, WriteBatch};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::{SledStore, StoreOptions};
+
+    fn open() -> (tempfile::TempDir, SledStore) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SledStore::open(dir.path(), StoreOptions::default()).expect("open");
+        (dir, store)
+    }
+
+    fn get(s: &SledStore, t: Table, k: &[u8]) -> Option<Vec<u8>> {
+        s.get(t, k).expect("get")
+    }
+
+    #[test]
+    fn multi_table_write_is_visible_in_every_table() {
+        let (_dir, s) = open();
+        let mut b = WriteBatch::default();
+        b.put(Table::Events, 7u64.to_be_bytes(), b"event".to_vec());
+        b.put(Table::LogMeta, b"head".to_vec(), b"8".to_vec());
+        b.put(Table::Leads, b"CRM-1".to_vec(), b"lead".to_vec());
+        b.put(Table::Leads, b"CRM-1".to_vec(), b"lead v2".to_vec());
+        b.put(Table::History, b"gone".to_vec(), b"x".to_vec());
+        b.remove(Table::History, b"gone".to_vec());
+        s.write(b).expect("write");
+        assert_eq!(
+            get(&s, Table::Events, &7u64.to_be_bytes()),
+            Some(b"event".to_vec())
+        );
+        assert_eq!(get(&s, Table::LogMeta, b"head"), Some(b"8".to_vec()));
+        assert_eq!(get(&s, Table::Leads, b"CRM-1"), Some(b"lead v2".to_vec()));
+        assert_eq!(get(&s, Table::History, b"gone"), None);
+        assert_eq!(get(&s, Table::Imports, b"CRM-1"), None);
+    }
+
+    #[test]
+    fn aborted_multi_table_transaction_leaves_no_table_written() {
+        let (_dir, s) = open();
+        let mut before = WriteBatch::default();
+        before.put(Table::Leads, b"k".to_vec(), b"old".to_vec());
+        s.write(before).expect("seed");
+
+        let mut b = WriteBatch::default();
+        b.put(Table::Events, b"e".to_vec(), b"1".to_vec());
+        b.put(Table::Leads, b"k".to_vec(), b"new".to_vec());
+        b.remove(Table::Leads, b"k2".to_vec());
+        b.put(Table::History, b"h".to_vec(), b"1".to_vec());
+        // Abort after the Events and Leads groups were staged.
+        let err = apply(|t| s.tree(t), group(b), Some(2)).expect_err("aborted");
+        assert!(matches!(err, StoreError::Io(_)));
+        assert_eq!(get(&s, Table::Events, b"e"), None);
+        assert_eq!(get(&s, Table::Leads, b"k"), Some(b"old".to_vec()));
+        assert_eq!(get(&s, Table::History, b"h"), None);
+    }
+
+    #[test]
+    fn group_keeps_last_op_per_key_and_first_seen_table_order() {
+        let mut b = WriteBatch::default();
+        b.put(Table::Leads, b"a".to_vec(), b"1".to_vec());
+        b.put(Table::Events, b"e".to_vec(), b"1".to_vec());
+        b.remove(Table::Leads, b"a".to_vec());
+        let groups = group(b);
+        let tables: Vec<Table> = groups.iter().map(|(t, _)| *t).collect();
+        assert_eq!(tables, vec![Table::Leads, Table::Events]);
+        let empty = group(WriteBatch::default());
+        assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn empty_batch_is_a_no_op() {
+        let (_dir, s) = open();
+        s.write(WriteBatch::default()).expect("write");
+        assert_eq!(s.scan(Table::Events, b"", b"").count(), 0);
+    }
+
+    type Model = BTreeMap<Table, BTreeMap<Vec<u8>, Vec<u8>>>;
+
+    fn op() -> impl Strategy<Value = (Table, Vec<u8>, Option<Vec<u8>>)> {
+        let table = prop::sample::select(&Table::ALL[..4]);
+        // Few distinct keys so puts and removes collide often.
+        let key = prop::collection::vec(0u8..3, 0..3);
+        let value = prop::option::of(prop::collection::vec(any::<u8>(), 0..4));
+        (table, key, value)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn random_batches_match_a_btreemap_model(
+            batches in prop::collection::vec(prop::collection::vec(op(), 0..12), 1..6)
+        ) {
+            let (_dir, s) = open();
+            let mut model = Model::new();
+            for ops in batches {
+                for (t, k, v) in &ops {
+                    let m = model.entry(*t).or_default();
+                    match v {
+                        Some(v) => { m.insert(k.clone(), v.clone()); }
+                        None => { m.remove(k); }
+                    }
+                }
+                s.write(WriteBatch { ops }).expect("write");
+            }
+            for t in Table::ALL {
+                let got: Vec<(Vec<u8>, Vec<u8>)> = s
+                    .scan(t, b"", b"")
+                    .collect::<Result<_, _>>()
+                    .expect("scan");
+                let want: Vec<(Vec<u8>, Vec<u8>)> = model
+                    .get(&t)
+                    .map(|m| m.clone().into_iter().collect())
+                    .unwrap_or_default();
+                prop_assert_eq!(got, want);
+            }
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Uploaded files, content-addressed: `DIR/files/<64 hex blake3>`.
+//!
+//! `put` streams the source through a writer that feeds a blake3 hasher and
+//! a temp file in the same directory (so the final rename is atomic), fsyncs
+//! the file, renames it to its hash (dropping it if that hash is already
+//! stored: same bytes, one copy) and fsyncs the directory so the name is
+//! durable too. Temp files left by a crash start with [`TEMP_PREFIX`] and are
+//! removed when the store is opened (the store holds the directory lock).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use leadger_core::store::{BlobReader, BlobRef, StoreError};
+
+use crate::error::io;
+
+/// Name prefix of files being written.
+pub(crate) const TEMP_PREFIX: &str = ".tmp-";
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A writer that hashes everything it passes on.
+struct HashingWriter<W> {
+    inner: W,
+    hasher: blake3::Hasher,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Removes the temp file unless disarmed (on every error path).
+struct TempGuard(Option<PathBuf>);
+
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = fs::remove_file(p);
+        }
+    }
+}
+
+pub(crate) fn path_of(files: &Path, hash: &[u8; 32]) -> PathBuf {
+    files.join(blake3::Hash::from_bytes(*hash).to_hex().as_str())
+}
+
+pub(crate) fn put(files: &Path, src: &mut dyn Read) -> Result<BlobRef, StoreError> {
+    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let tmp = files.join(format!("{TEMP_PREFIX}{}-{n}", std::process::id()));
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(|e| io("cannot create", &tmp, e))?;
+    let mut guard = TempGuard(Some(tmp.clone()));
+    let mut w = HashingWriter {
+        inner: BufWriter::with_capacity(256 * 1024, file),
+        hasher: blake3::Hasher::new(),
+    };
+    let size = io::copy(src, &mut w).map_err(|e| io("cannot write", &tmp, e))?;
+    let hash = *w.hasher.finalize().as_bytes();
+    let file = w
+        .inner
+        .into_inner()
+        .map_err(|e| io("cannot write", &tmp, e.into_error()))?;
+    file.sync_all().map_err(|e| io("cannot sync", &tmp, e))?;
+    drop(file);
+
+    let dest = path_of(files, &hash);
+    if dest.exists() {
+        // Same hash, same bytes: keep the stored copy; the guard drops ours.
+        return Ok(BlobRef { hash, size });
+    }
+    fs::rename(&tmp, &dest).map_err(|e| io("cannot rename into", &dest, e))?;
+    guard.0 = None;
+    sync_dir(files)?;
+    Ok(BlobRef { hash, size })
+}
+
+pub(crate) fn open(files: &Path, hash: &[u8; 32]) -> Result<Box<dyn BlobReader>, StoreError> {
+    let path = path_of(files, hash);
+    match File::open(&path) {
+        Ok(f) => Ok(Box::new(BufReader::new(f))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(StoreError::MissingBlob(
+            blake3::Hash::from_bytes(*hash).to_hex().to_string(),
+        )),
+        Err(e) => Err(io("cannot open", &path, e)),
+    }
+}
+
+/// Removes temp files a crashed writer left behind.
+pub(crate) fn remove_stale_temps(files: &Path) -> Result<(), StoreError> {
+    let entries = fs::read_dir(files).map_err(|e| io("cannot list", files, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| io("cannot list", files, e))?;
+        if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+            let p = entry.path();
+            fs::remove_file(&p).map_err(|e| io("cannot remove", &p, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Makes directory entries (a create or rename) durable.
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io("cannot sync directory", dir, e))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Seek, SeekFrom};
+
+    use leadger_core::store::Store;
+
+    use crate::{SledStore, StoreOptions};
+
+    use super::*;
+
+    fn content() -> Vec<u8> {
+        // 3 MiB of varied bytes: larger than every buffer on the way.
+        (0..3 * 1024 * 1024u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect()
+    }
+
+    fn stored_files(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir.join("files"))
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn put_then_open_round_trips_byte_for_byte() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SledStore::open(dir.path(), StoreOptions::default()).expect("open");
+        let data = content();
+        let r = store.put_blob(&mut data.as_slice()).expect("put");
+        assert_eq!(r.size, data.len() as u64);
+        assert_eq!(r.hash, *blake3::hash(&data).as_bytes());
+        assert_eq!(
+            stored_files(dir.path()),
+            vec![blake3::hash(&data).to_hex().to_string()]
+        );
+
+        let mut back = Vec::new();
+        let mut reader = store.open_blob(&r.hash).expect("open blob");
+        reader.read_to_end(&mut back).expect("read");
+        assert!(back == data, "blob bytes differ");
+        reader.seek(SeekFrom::Start(10)).expect("seek");
+        let mut ten = [0u8; 10];
+        reader.read_exact(&mut ten).expect("read");
+        assert_eq!(&ten[..], &data[10..20]);
+    }
+
+    #[test]
+    fn same_content_twice_is_one_file_and_empty_blob_works() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SledStore::open(dir.path(), StoreOptions::default()).expect("open");
+        let a = store.put_blob(&mut &b"hello leads"[..]).expect("put a");
+        let b = store.put_blob(&mut &b"hello leads"[..]).expect("put b");
+        assert_eq!(a, b);
+        assert_eq!(stored_files(dir.path()).len(), 1);
+        let e = store.put_blob(&mut io::empty()).expect("put empty");
+        assert_eq!(e.size, 0);
+        assert_eq!(e.hash, *blake3::hash(b"").as_bytes());
+        assert_eq!(stored_files(dir.path()).len(), 2);
+    }
+
+    #[test]
+    fn missing_blob_and_failed_reader_leave_no_temp_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SledStore::open(dir.path(), StoreOptions::default()).expect("open");
+        let hash = [7u8; 32];
+        match store.open_blob(&hash) {
+            Err(StoreError::MissingBlob(h)) => assert_eq!(h, "07".repeat(32)),
+            Err(e) => panic!("unexpected error {e}"),
+            Ok(_) => panic!("found a blob that was never stored"),
+        }
+        let mut failing = (&b"partial"[..]).chain(FailingReader);
+        assert!(matches!(
+            store.put_blob(&mut failing),
+            Err(StoreError::Io(_))
+        ));
+        assert!(stored_files(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn open_removes_stale_temp_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        drop(SledStore::open(dir.path(), StoreOptions::default()).expect("open"));
+        fs::write(dir.path().join("files").join(".tmp-1-0"), b"junk").expect("write");
+        drop(SledStore::open(dir.path(), StoreOptions::default()).expect("reopen"));
+        assert!(stored_files(dir.path()).is_empty());
+    }
+
+    struct FailingReader;
+
+    impl Read for FailingReader {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::Error::other("disk gone"))
+        }
+    }
+}

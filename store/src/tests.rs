@@ -1,0 +1,116 @@
+//! Tests of the store as a whole: opening, locking, reopening, clearing.
+
+use leadger_core::store::{Store, StoreError, Table, WriteBatch};
+
+use crate::{SledStore, StoreOptions};
+
+#[test]
+fn table_all_is_in_declaration_order_so_trees_index_by_discriminant() {
+    for (i, t) in Table::ALL.iter().enumerate() {
+        assert_eq!(*t as usize, i, "{t:?}");
+    }
+}
+
+#[test]
+fn every_table_is_its_own_named_tree() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SledStore::open(dir.path(), StoreOptions::default()).expect("open");
+    let mut b = WriteBatch::default();
+    for t in Table::ALL {
+        b.put(t, b"k".to_vec(), t.name().as_bytes().to_vec());
+    }
+    store.write(b).expect("write");
+    for t in Table::ALL {
+        assert_eq!(
+            store.get(t, b"k").expect("get"),
+            Some(t.name().as_bytes().to_vec())
+        );
+        let tree = store.db.open_tree(t.name()).expect("tree");
+        assert_eq!(tree.len(), 1);
+    }
+}
+
+#[test]
+fn reopen_after_flush_sees_the_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = SledStore::open(dir.path(), StoreOptions::default()).expect("open");
+        let mut b = WriteBatch::default();
+        b.put(Table::Events, 1u64.to_be_bytes(), b"one".to_vec());
+        b.put(Table::LogMeta, b"head".to_vec(), 2u64.to_be_bytes());
+        store.write(b).expect("write");
+        let mut single = WriteBatch::default();
+        single.put(Table::Tokens, b"t".to_vec(), b"hash".to_vec());
+        store.write(single).expect("write");
+        store.flush().expect("flush");
+    }
+    let store = SledStore::open(dir.path(), StoreOptions::default()).expect("reopen");
+    assert_eq!(
+        store.get(Table::Events, &1u64.to_be_bytes()).expect("get"),
+        Some(b"one".to_vec())
+    );
+    assert_eq!(
+        store.get(Table::LogMeta, b"head").expect("get"),
+        Some(2u64.to_be_bytes().to_vec())
+    );
+    assert_eq!(
+        store.get(Table::Tokens, b"t").expect("get"),
+        Some(b"hash".to_vec())
+    );
+    assert_eq!(store.dir(), dir.path());
+}
+
+#[test]
+fn second_open_of_the_same_dir_is_locked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = SledStore::open(dir.path(), StoreOptions::default()).expect("open");
+    match SledStore::open(dir.path(), StoreOptions::default()) {
+        Err(StoreError::Locked { path }) => assert_eq!(path, dir.path().display().to_string()),
+        Err(e) => panic!("expected Locked, got {e}"),
+        Ok(_) => panic!("opened a locked directory twice"),
+    }
+    drop(first);
+    SledStore::open(dir.path(), StoreOptions::default()).expect("open after the first closed");
+}
+
+#[test]
+fn clear_empties_one_table_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SledStore::open(dir.path(), StoreOptions::default()).expect("open");
+    let mut b = WriteBatch::default();
+    for n in 0..50u64 {
+        b.put(Table::Leads, n.to_be_bytes(), b"lead".to_vec());
+        b.put(Table::Events, n.to_be_bytes(), b"event".to_vec());
+    }
+    store.write(b).expect("write");
+    store.clear(Table::Leads).expect("clear");
+    assert_eq!(store.scan(Table::Leads, b"", b"").count(), 0);
+    assert_eq!(store.scan_rev(Table::Leads, b"").count(), 0);
+    assert_eq!(store.scan(Table::Events, b"", b"").count(), 50);
+    // The cleared table is still usable.
+    let mut again = WriteBatch::default();
+    again.put(Table::Leads, b"x".to_vec(), b"y".to_vec());
+    store.write(again).expect("write");
+    assert_eq!(
+        store.get(Table::Leads, b"x").expect("get"),
+        Some(b"y".to_vec())
+    );
+}
+
+#[test]
+fn size_on_disk_counts_db_and_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SledStore::open(
+        dir.path(),
+        StoreOptions {
+            cache_bytes: 1 << 20,
+        },
+    )
+    .expect("open");
+    store.flush().expect("flush");
+    let before = store.size_on_disk().expect("size");
+    let data = vec![42u8; 100_000];
+    store.put_blob(&mut data.as_slice()).expect("put");
+    let after = store.size_on_disk().expect("size");
+    assert!(after >= before + 100_000, "{before} -> {after}");
+}
