@@ -15,6 +15,7 @@ pub mod read;
 pub mod reference;
 pub mod store;
 pub mod suggest;
+pub mod template;
 pub mod value;
 pub mod app;
 pub mod codec;

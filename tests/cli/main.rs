@@ -1,1 +1,1 @@
-
+//! Black-box suite: cli (modules listed here).

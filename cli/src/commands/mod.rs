@@ -6,6 +6,9 @@ mod imports;
 mod leads;
 mod ledger;
 mod lists;
+mod serve;
+mod template;
+mod tokens;
 
 use clap::{Parser, Subcommand};
 
@@ -41,6 +44,12 @@ pub enum Command {
     /// Reference lists: show, add and retire list items.
     #[command(subcommand)]
     Lists(lists::ListsCommand),
+    /// Download an import template (.xlsx or .csv).
+    Template(template::Args),
+    /// Run the HTTP API, its docs page and the web page.
+    Serve(serve::Args),
+    /// API tokens: create, list, revoke.
+    Tokens(tokens::Args),
 }
 
 impl Cli {
@@ -53,6 +62,9 @@ impl Cli {
             Command::Audit(cmd) => cmd.run(&g),
             Command::Ledger(cmd) => cmd.run(&g),
             Command::Lists(cmd) => cmd.run(&g),
+            Command::Template(cmd) => cmd.run(&g),
+            Command::Serve(cmd) => cmd.run(&g),
+            Command::Tokens(cmd) => cmd.run(&g),
         }
     }
 }

@@ -18,6 +18,7 @@
 mod commit;
 pub mod error;
 mod preview;
+pub mod tokens;
 pub mod query;
 pub mod report;
 

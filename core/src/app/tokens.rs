@@ -1,0 +1,1 @@
+//! API tokens (in progress: issue 3).

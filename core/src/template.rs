@@ -1,0 +1,1 @@
+//! Templates users fill in (in progress: issue 4).

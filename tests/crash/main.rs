@@ -1,0 +1,1 @@
+//! Black-box suite: crash (modules listed here).

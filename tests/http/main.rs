@@ -1,0 +1,1 @@
+//! Black-box suite: http (modules listed here).

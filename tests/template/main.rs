@@ -1,0 +1,1 @@
+//! Black-box suite: template (modules listed here).
