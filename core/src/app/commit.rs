@@ -124,7 +124,7 @@ impl Iterator for CommitEvents<'_> {
                 Some(Ok((_, bytes))) => match codec::decode::<PlannedRow>(&bytes) {
                     Ok(planned) => {
                         self.n_rows += 1;
-                        if self.n_rows % 4096 == 0 {
+                        if self.n_rows.is_multiple_of(4096) {
                             self.progress.advance(self.n_rows);
                         }
                         self.plan_events(planned)

@@ -95,7 +95,7 @@ impl Iterator for PreviewEvents<'_> {
         match self.rows.next_row() {
             Some(Ok(sheet_row)) => {
                 self.n_rows += 1;
-                if self.n_rows % 4096 == 0 {
+                if self.n_rows.is_multiple_of(4096) {
                     self.progress.advance(self.rows.progress().0);
                 }
                 Some(self.row_event(sheet_row))
