@@ -27,7 +27,7 @@ impl Global {
     /// Opens the ledger in the data directory (creating it if needed).
     pub fn open(&self) -> anyhow::Result<Ledger<SledStore>> {
         let store = SledStore::open(&self.data_dir, StoreOptions::default())?;
-        let ledger = Ledger::open(store, Box::new(SystemClock), LedgerOptions::default())
+        let ledger = Ledger::open(store, Box::new(SystemClock), options_from_env())
             .with_context(|| format!("cannot open the ledger in {}", self.data_dir.display()))?;
         Ok(ledger)
     }
@@ -41,4 +41,29 @@ impl Global {
             .map(|user| format!("cli:{user}"))
             .unwrap_or_else(|| "cli".to_string())
     }
+}
+
+/// Ledger options, with two switches for the crash tests:
+/// `LEADGER_CHUNK` (events per write) and `LEADGER_PAUSE_AT=point:n`, which
+/// makes the process announce `paused at point:n` on stderr and wait there
+/// for ever, so the test can SIGKILL it at that exact moment.
+fn options_from_env() -> LedgerOptions {
+    let mut options = LedgerOptions::default();
+    if let Some(chunk) = std::env::var("LEADGER_CHUNK").ok().and_then(|c| c.parse().ok()) {
+        options.chunk = chunk;
+    }
+    if let Ok(spec) = std::env::var("LEADGER_PAUSE_AT") {
+        if let Some((name, n)) = spec.split_once(':') {
+            let (name, n) = (name.to_string(), n.parse::<u64>().unwrap_or(1));
+            options.fail_point = Some(std::sync::Arc::new(move |point: &str, at: u64| {
+                if point == name && at == n {
+                    eprintln!("paused at {point}:{at}");
+                    loop {
+                        std::thread::park();
+                    }
+                }
+            }));
+        }
+    }
+    options
 }

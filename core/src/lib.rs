@@ -22,6 +22,7 @@ pub mod codec;
 pub mod event;
 pub mod log;
 pub mod matching;
+pub mod memstore;
 pub mod projection;
 pub mod validate;
 

@@ -16,7 +16,11 @@ use crate::Exit;
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
     /// The spreadsheet: .xlsx, .xls, .ods or .csv.
-    pub file: PathBuf,
+    #[arg(required_unless_present = "example")]
+    pub file: Option<PathBuf>,
+    /// Import the example file bundled with leadger instead of FILE.
+    #[arg(long, conflicts_with = "file")]
+    pub example: bool,
     /// What the rows are.
     #[arg(long, default_value = "leads", value_parser = parse_kind)]
     pub kind: Kind,
@@ -37,6 +41,10 @@ fn parse_date_format(text: &str) -> Result<DateFormat, String> {
         .ok_or_else(|| format!("`{text}` is not a date format: use us, eu or iso"))
 }
 
+/// The example import bundled into the binary (`import --example`).
+const EXAMPLE: &[u8] = include_bytes!("../../example/leads.csv");
+const EXAMPLE_NAME: &str = "example-leads.csv";
+
 /// The answer of `import --commit`: the commit, with the preview inside.
 #[derive(Serialize)]
 struct CommitWithPreview<'a> {
@@ -47,13 +55,14 @@ struct CommitWithPreview<'a> {
 
 impl ImportArgs {
     pub fn run(self, g: &Global) -> anyhow::Result<()> {
-        let file_name = self
-            .file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let mut file = std::fs::File::open(&self.file)
-            .with_context(|| format!("cannot open {}", self.file.display()))?;
+        let (file_name, mut file): (String, Box<dyn std::io::Read>) = match &self.file {
+            Some(path) => {
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+                (name, Box::new(file))
+            }
+            None => (EXAMPLE_NAME.to_string(), Box::new(EXAMPLE)),
+        };
         let ledger = g.open()?;
         let progress = crate::progress::for_terminal(g.json);
         let cmd = PreviewImport {

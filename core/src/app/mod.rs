@@ -21,6 +21,8 @@ mod preview;
 pub mod tokens;
 pub mod query;
 pub mod report;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -62,13 +64,23 @@ pub trait Progress: Sync {
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
+/// Called at the named points of the append protocol, so that crash tests
+/// can stop the process at an exact moment (a failpoint). Production code
+/// passes none.
+pub type FailPoint = std::sync::Arc<dyn Fn(&str, u64) + Send + Sync>;
+
 /// Tunables of the ledger.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct LedgerOptions {
     /// Events per write while appending and while projecting. Bounds the
     /// memory of a commit whatever the file's size.
     pub chunk: usize,
     pub limits: Limits,
+    /// See [`FailPoint`]. Points: `events_written` (after each chunk of
+    /// unacknowledged events, n = chunk number from 1), `head_written`
+    /// (head moved, not yet flushed), `acknowledged` (flushed, before the
+    /// projections catch up), `projected` (after each projection chunk).
+    pub fail_point: Option<FailPoint>,
 }
 
 impl Default for LedgerOptions {
@@ -76,6 +88,7 @@ impl Default for LedgerOptions {
         LedgerOptions {
             chunk: 8192,
             limits: Limits::default(),
+            fail_point: None,
         }
     }
 }
@@ -137,6 +150,12 @@ impl<S: Store> Ledger<S> {
             Some(bytes) => codec::decode(&bytes)?,
             None => LogHead::default(),
         })
+    }
+
+    fn point(&self, name: &str, n: u64) {
+        if let Some(hook) = &self.options.fail_point {
+            hook(name, n);
+        }
     }
 
     fn now(&self) -> i64 {
@@ -202,6 +221,7 @@ impl<S: Store> Ledger<S> {
         let mut tip = head.tip;
         let mut versions: HashMap<Stream, u64> = HashMap::new();
         let mut batch = WriteBatch::default();
+        let mut n_chunks = 0;
         for event in events {
             let event = event?;
             let stream = event.stream();
@@ -237,6 +257,8 @@ impl<S: Store> Ledger<S> {
             seq += 1;
             if batch.len() >= self.options.chunk {
                 self.store.write(std::mem::take(&mut batch))?;
+                n_chunks += 1;
+                self.point("events_written", n_chunks);
             }
         }
         let new_head = LogHead { next_seq: seq, tip };
@@ -245,8 +267,10 @@ impl<S: Store> Ledger<S> {
             batch.put(Table::LogMeta, stream_key(stream), codec::encode(&version)?);
         }
         self.store.write(batch)?;
+        self.point("head_written", 1);
         // Acknowledged only once flushed: sled's own flush runs every 500 ms.
         self.store.flush()?;
+        self.point("acknowledged", 1);
         Ok(seq)
     }
 
@@ -264,6 +288,7 @@ impl<S: Store> Ledger<S> {
         let end = self.head()?.next_seq;
         let mut next = self.checkpoint()?;
         let begin = next;
+        let mut n_chunks = 0;
         if next < end {
             progress.start("applying", end - next);
         }
@@ -297,6 +322,8 @@ impl<S: Store> Ledger<S> {
                 codec::encode(&next)?,
             );
             self.store.write(ov.into_batch())?;
+            n_chunks += 1;
+            self.point("projected", n_chunks);
             progress.advance(next - begin);
         }
         self.store.flush()?;

@@ -1,1 +1,0 @@
-//! Templates users fill in (in progress: issue 4).
