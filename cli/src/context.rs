@@ -26,8 +26,20 @@ pub struct Global {
 impl Global {
     /// Opens the ledger in the data directory (creating it if needed).
     pub fn open(&self) -> anyhow::Result<Ledger<SledStore>> {
+        self.open_with(|_| {})
+    }
+
+    /// Opens the ledger with adjusted options (`serve` sets its limits).
+    /// A data directory held by another process fails with the store's
+    /// one-line `Locked` message, unwrapped.
+    pub fn open_with(
+        &self,
+        adjust: impl FnOnce(&mut LedgerOptions),
+    ) -> anyhow::Result<Ledger<SledStore>> {
+        let mut options = options_from_env();
+        adjust(&mut options);
         let store = SledStore::open(&self.data_dir, StoreOptions::default())?;
-        let ledger = Ledger::open(store, Box::new(SystemClock), options_from_env())
+        let ledger = Ledger::open(store, Box::new(SystemClock), options)
             .with_context(|| format!("cannot open the ledger in {}", self.data_dir.display()))?;
         Ok(ledger)
     }

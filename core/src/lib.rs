@@ -8,22 +8,22 @@
 //! clap or tokio.
 #![forbid(unsafe_code)]
 
+pub mod app;
 pub mod catalogue;
 pub mod cell;
-pub mod parse;
-pub mod read;
-pub mod reference;
-pub mod store;
-pub mod suggest;
-pub mod template;
-pub mod value;
-pub mod app;
 pub mod codec;
 pub mod event;
 pub mod log;
 pub mod matching;
 pub mod memstore;
+pub mod parse;
 pub mod projection;
+pub mod read;
+pub mod reference;
+pub mod store;
+pub mod suggest;
+pub mod template;
 pub mod validate;
+pub mod value;
 
 pub use app::{Ledger, LedgerError, LedgerOptions};

@@ -75,16 +75,23 @@ impl Store for MemStore {
     }
 
     fn clear(&self, table: Table) -> Result<(), StoreError> {
-        self.tables.write().unwrap_or_else(|p| p.into_inner()).remove(&table);
+        self.tables
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&table);
         Ok(())
     }
 
     fn put_blob(&self, src: &mut dyn Read) -> Result<BlobRef, StoreError> {
         let mut bytes = Vec::new();
-        src.read_to_end(&mut bytes).map_err(|e| StoreError::Io(e.to_string()))?;
+        src.read_to_end(&mut bytes)
+            .map_err(|e| StoreError::Io(e.to_string()))?;
         let hash = *blake3::hash(&bytes).as_bytes();
         let size = bytes.len() as u64;
-        self.blobs.write().unwrap_or_else(|p| p.into_inner()).insert(hash, bytes);
+        self.blobs
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(hash, bytes);
         Ok(BlobRef { hash, size })
     }
 

@@ -27,8 +27,6 @@ pub enum Table {
     Imports,
     /// The frozen plan and findings of each previewed row.
     ImportRows,
-    /// Lead history: (crm_id, sequence) to the event's summary.
-    History,
     /// Current reference data (countries, states, list items).
     Reference,
     /// API tokens (hashes only).
@@ -36,7 +34,7 @@ pub enum Table {
 }
 
 impl Table {
-    pub const ALL: [Table; 10] = [
+    pub const ALL: [Table; 9] = [
         Table::Events,
         Table::LogMeta,
         Table::ProjMeta,
@@ -44,20 +42,18 @@ impl Table {
         Table::LeadIndex,
         Table::Imports,
         Table::ImportRows,
-        Table::History,
         Table::Reference,
         Table::Tokens,
     ];
 
     /// The tables that are projections of the log: `ledger rebuild` clears
     /// them and replays every event into them.
-    pub const PROJECTIONS: [Table; 8] = [
+    pub const PROJECTIONS: [Table; 7] = [
         Table::ProjMeta,
         Table::Leads,
         Table::LeadIndex,
         Table::Imports,
         Table::ImportRows,
-        Table::History,
         Table::Reference,
         Table::Tokens,
     ];
@@ -72,7 +68,6 @@ impl Table {
             Table::LeadIndex => "lead_index",
             Table::Imports => "imports",
             Table::ImportRows => "import_rows",
-            Table::History => "history",
             Table::Reference => "reference",
             Table::Tokens => "tokens",
         }

@@ -1,4 +1,4 @@
-//! Atomic application of a [`WriteBatch`] to the sled trees.
+//! Atomic application of a `WriteBatch` to the sled trees.
 //!
 //! The ops are first grouped into one `sled::Batch` per table, in batch
 //! order (a `sled::Batch` is a map, so a later op on the same key replaces an
@@ -12,15 +12,17 @@
 //! A transaction stages every write in memory until commit: callers keep
 //! batches bounded (the application writes imports in chunks).
 
-use leadger_core::store::{StoreError, Table, WriteBatch};
+use leadger_core::store::StoreError;
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
 use crate::error::from_sled;
 
-/// Groups `batch` per table, preserving op order within each table.
-pub(crate) fn group(batch: WriteBatch) -> Vec<(Table, sled::Batch)> {
-    let mut groups: Vec<(Table, sled::Batch)> = Vec::new();
-    for (table, key, value) in batch.ops {
+/// Groups ops per tree (or per table), preserving op order within each.
+pub(crate) fn group<K: PartialEq + Copy>(
+    ops: impl IntoIterator<Item = (K, Vec<u8>, Option<Vec<u8>>)>,
+) -> Vec<(K, sled::Batch)> {
+    let mut groups: Vec<(K, sled::Batch)> = Vec::new();
+    for (table, key, value) in ops {
         let idx = match groups.iter().position(|(t, _)| *t == table) {
             Some(i) => i,
             None => {
@@ -41,9 +43,9 @@ pub(crate) fn group(batch: WriteBatch) -> Vec<(Table, sled::Batch)> {
 /// Applies the grouped batch. `abort_after` (tests only: always `None` in
 /// production) makes the multi-tree transaction abort after applying that
 /// many groups, to check that nothing of it lands.
-pub(crate) fn apply<'t>(
-    tree: impl Fn(Table) -> &'t sled::Tree,
-    mut groups: Vec<(Table, sled::Batch)>,
+pub(crate) fn apply<'t, K: Copy>(
+    tree: impl Fn(K) -> &'t sled::Tree,
+    mut groups: Vec<(K, sled::Batch)>,
     abort_after: Option<usize>,
 ) -> Result<(), StoreError> {
     if groups.len() <= 1 {
@@ -75,8 +77,9 @@ pub(crate) fn apply<'t>(
 mod tests {
     use std::collections::BTreeMap;
 
-    use leadger_core::store::{Store, Table, WriteBatch};
     use proptest::prelude::*;
+
+    use leadger_core::store::{Store, StoreError, Table, WriteBatch};
 
     use super::*;
     use crate::{SledStore, StoreOptions};
@@ -99,8 +102,8 @@ mod tests {
         b.put(Table::LogMeta, b"head".to_vec(), b"8".to_vec());
         b.put(Table::Leads, b"CRM-1".to_vec(), b"lead".to_vec());
         b.put(Table::Leads, b"CRM-1".to_vec(), b"lead v2".to_vec());
-        b.put(Table::History, b"gone".to_vec(), b"x".to_vec());
-        b.remove(Table::History, b"gone".to_vec());
+        b.put(Table::Reference, b"gone".to_vec(), b"x".to_vec());
+        b.remove(Table::Reference, b"gone".to_vec());
         s.write(b).expect("write");
         assert_eq!(
             get(&s, Table::Events, &7u64.to_be_bytes()),
@@ -108,7 +111,7 @@ mod tests {
         );
         assert_eq!(get(&s, Table::LogMeta, b"head"), Some(b"8".to_vec()));
         assert_eq!(get(&s, Table::Leads, b"CRM-1"), Some(b"lead v2".to_vec()));
-        assert_eq!(get(&s, Table::History, b"gone"), None);
+        assert_eq!(get(&s, Table::Reference, b"gone"), None);
         assert_eq!(get(&s, Table::Imports, b"CRM-1"), None);
     }
 
@@ -123,13 +126,14 @@ mod tests {
         b.put(Table::Events, b"e".to_vec(), b"1".to_vec());
         b.put(Table::Leads, b"k".to_vec(), b"new".to_vec());
         b.remove(Table::Leads, b"k2".to_vec());
-        b.put(Table::History, b"h".to_vec(), b"1".to_vec());
-        // Abort after the Events and Leads groups were staged.
-        let err = apply(|t| s.tree(t), group(b), Some(2)).expect_err("aborted");
+        b.put(Table::Reference, b"h".to_vec(), b"1".to_vec());
+        // Abort after the events tree's group was staged, before the
+        // projections tree's.
+        let err = s.write_with(b, Some(1)).expect_err("aborted");
         assert!(matches!(err, StoreError::Io(_)));
         assert_eq!(get(&s, Table::Events, b"e"), None);
         assert_eq!(get(&s, Table::Leads, b"k"), Some(b"old".to_vec()));
-        assert_eq!(get(&s, Table::History, b"h"), None);
+        assert_eq!(get(&s, Table::Reference, b"h"), None);
     }
 
     #[test]
@@ -138,10 +142,10 @@ mod tests {
         b.put(Table::Leads, b"a".to_vec(), b"1".to_vec());
         b.put(Table::Events, b"e".to_vec(), b"1".to_vec());
         b.remove(Table::Leads, b"a".to_vec());
-        let groups = group(b);
+        let groups = group(b.ops);
         let tables: Vec<Table> = groups.iter().map(|(t, _)| *t).collect();
         assert_eq!(tables, vec![Table::Leads, Table::Events]);
-        let empty = group(WriteBatch::default());
+        let empty = group(WriteBatch::default().ops);
         assert!(empty.is_empty());
     }
 

@@ -58,8 +58,7 @@ pub struct SledStore {
     dir: PathBuf,
     files: PathBuf,
     db: sled::Db,
-    /// One tree per table, indexed by `Table as usize` (the order of
-    /// [`Table::ALL`], checked by a test).
+    /// The three sled trees: see [`place`].
     trees: Vec<sled::Tree>,
 }
 
@@ -81,9 +80,9 @@ impl SledStore {
             .mode(sled::Mode::HighThroughput)
             .open()
             .map_err(|e| from_sled_open(e, dir))?;
-        let trees = Table::ALL
+        let trees = TREES
             .iter()
-            .map(|t| db.open_tree(t.name()))
+            .map(|name| db.open_tree(name))
             .collect::<Result<Vec<_>, _>>()
             .map_err(from_sled)?;
         // sled holds the lock now: no other writer can be mid-upload.
@@ -109,8 +108,54 @@ impl SledStore {
             .ok_or_else(|| StoreError::Io("size overflow".to_string()))
     }
 
-    pub(crate) fn tree(&self, table: Table) -> &sled::Tree {
-        &self.trees[table as usize]
+    /// The tree a table lives in, and its key prefix there.
+    fn tree(&self, table: Table) -> (&sled::Tree, Option<u8>) {
+        let (idx, prefix) = place(table);
+        (&self.trees[idx], prefix)
+    }
+
+    /// Applies a batch (see [`Store::write`]); `abort_after` is for tests
+    /// only and makes a multi-tree transaction abort after that many trees.
+    pub(crate) fn write_with(
+        &self,
+        batch: WriteBatch,
+        abort_after: Option<usize>,
+    ) -> Result<(), StoreError> {
+        let ops = batch.ops.into_iter().map(|(table, key, value)| {
+            let (idx, prefix) = place(table);
+            (idx, with_prefix(prefix, &key), value)
+        });
+        batch::apply(|idx| &self.trees[idx], batch::group(ops), abort_after)
+    }
+}
+
+/// The sled trees: the event log, the log's head, and every projection.
+const TREES: [&str; 3] = ["events", "log_meta", "projections"];
+
+/// Where a table lives: the event log and its head have a tree each; all
+/// projection tables share one tree, each under a one-byte key prefix.
+/// That makes a chunk of projection writes with its checkpoint a
+/// single-tree `apply_batch`, atomic and several times cheaper than a sled
+/// transaction over seven trees (measured: the transaction was a third of
+/// a commit's time). The head moves with the last events in a real
+/// multi-tree transaction.
+fn place(table: Table) -> (usize, Option<u8>) {
+    match table {
+        Table::Events => (0, None),
+        Table::LogMeta => (1, None),
+        other => (2, Some(other as u8)),
+    }
+}
+
+fn with_prefix(prefix: Option<u8>, key: &[u8]) -> Vec<u8> {
+    match prefix {
+        Some(p) => {
+            let mut k = Vec::with_capacity(key.len() + 1);
+            k.push(p);
+            k.extend_from_slice(key);
+            k
+        }
+        None => key.to_vec(),
     }
 }
 
@@ -132,23 +177,26 @@ fn dir_size(dir: &Path) -> Result<u64, StoreError> {
 
 impl Store for SledStore {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
-            .tree(table)
-            .get(key)
+        let (tree, prefix) = self.tree(table);
+        Ok(tree
+            .get(with_prefix(prefix, key))
             .map_err(from_sled)?
             .map(|v| v.to_vec()))
     }
 
     fn scan<'a>(&'a self, table: Table, prefix: &[u8], start: &[u8]) -> ScanIter<'a> {
-        scan::forward(self.tree(table), prefix, start)
+        let (tree, p) = self.tree(table);
+        let it = scan::forward(tree, &with_prefix(p, prefix), &with_prefix(p, start));
+        scan::strip(it, p.is_some())
     }
 
     fn scan_rev<'a>(&'a self, table: Table, prefix: &[u8]) -> ScanIter<'a> {
-        scan::reverse(self.tree(table), prefix)
+        let (tree, p) = self.tree(table);
+        scan::strip(scan::reverse(tree, &with_prefix(p, prefix)), p.is_some())
     }
 
     fn write(&self, batch: WriteBatch) -> Result<(), StoreError> {
-        batch::apply(|t| self.tree(t), batch::group(batch), None)
+        self.write_with(batch, None)
     }
 
     fn flush(&self) -> Result<(), StoreError> {
@@ -156,7 +204,23 @@ impl Store for SledStore {
     }
 
     fn clear(&self, table: Table) -> Result<(), StoreError> {
-        self.tree(table).clear().map_err(from_sled)
+        let (tree, prefix) = self.tree(table);
+        let Some(p) = prefix else {
+            return tree.clear().map_err(from_sled);
+        };
+        // A shared tree: remove the table's keys in bounded batches.
+        loop {
+            let mut batch = sled::Batch::default();
+            let mut n = 0;
+            for entry in tree.scan_prefix([p]).keys().take(10_000) {
+                batch.remove(entry.map_err(from_sled)?);
+                n += 1;
+            }
+            if n == 0 {
+                return Ok(());
+            }
+            tree.apply_batch(batch).map_err(from_sled)?;
+        }
     }
 
     fn put_blob(&self, src: &mut dyn Read) -> Result<BlobRef, StoreError> {

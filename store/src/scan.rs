@@ -25,6 +25,19 @@ pub(crate) fn reverse<'a>(tree: &sled::Tree, prefix: &[u8]) -> ScanIter<'a> {
     Box::new(tree.scan_prefix(prefix).rev().map(convert))
 }
 
+/// Removes the one-byte table prefix from the keys of a shared tree.
+pub(crate) fn strip<'a>(it: ScanIter<'a>, prefixed: bool) -> ScanIter<'a> {
+    if !prefixed {
+        return it;
+    }
+    Box::new(it.map(|r| {
+        r.map(|(mut k, v)| {
+            k.remove(0);
+            (k, v)
+        })
+    }))
+}
+
 fn convert(item: sled::Result<(sled::IVec, sled::IVec)>) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
     item.map(|(k, v)| (k.to_vec(), v.to_vec()))
         .map_err(from_sled)
@@ -83,35 +96,35 @@ mod tests {
         let mut b = WriteBatch::default();
         // Inserted out of order; 256 and 1 differ in the first bytes.
         for n in [300u64, 1, 256, 2, 70_000] {
-            b.put(Table::History, key(b'a', n), n.to_be_bytes());
-            b.put(Table::History, key(b'b', n), n.to_be_bytes());
+            b.put(Table::Reference, key(b'a', n), n.to_be_bytes());
+            b.put(Table::Reference, key(b'b', n), n.to_be_bytes());
         }
-        b.put(Table::History, vec![b'0'], b"before".to_vec());
-        b.put(Table::History, vec![b'c'], b"after".to_vec());
+        b.put(Table::Reference, vec![b'0'], b"before".to_vec());
+        b.put(Table::Reference, vec![b'c'], b"after".to_vec());
         store.write(b).expect("write");
 
-        let all_a = keys(store.scan(Table::History, b"a", b"a"));
+        let all_a = keys(store.scan(Table::Reference, b"a", b"a"));
         let want: Vec<_> = [1u64, 2, 256, 300, 70_000].map(|n| key(b'a', n)).into();
         assert_eq!(all_a, want);
 
         // Start inside the prefix: from the first key >= start.
-        let from_3 = keys(store.scan(Table::History, b"a", &key(b'a', 3)));
+        let from_3 = keys(store.scan(Table::Reference, b"a", &key(b'a', 3)));
         assert_eq!(from_3, want[2..].to_vec());
         // Start before the prefix: the whole prefix.
-        assert_eq!(keys(store.scan(Table::History, b"a", b"")), want);
+        assert_eq!(keys(store.scan(Table::Reference, b"a", b"")), want);
         // Start after the prefix: nothing (and not the 'b' keys).
-        assert!(keys(store.scan(Table::History, b"a", b"b")).is_empty());
+        assert!(keys(store.scan(Table::Reference, b"a", b"b")).is_empty());
 
-        let rev = keys(store.scan_rev(Table::History, b"b"));
+        let rev = keys(store.scan_rev(Table::Reference, b"b"));
         let want_b: Vec<_> = [70_000u64, 300, 256, 2, 1].map(|n| key(b'b', n)).into();
         assert_eq!(rev, want_b);
 
         // Empty prefix: the whole table, both ways.
-        let everything = keys(store.scan(Table::History, b"", b""));
+        let everything = keys(store.scan(Table::Reference, b"", b""));
         assert_eq!(everything.len(), 12);
         assert_eq!(everything.first(), Some(&vec![b'0']));
         assert_eq!(everything.last(), Some(&vec![b'c']));
-        let mut back = keys(store.scan_rev(Table::History, b""));
+        let mut back = keys(store.scan_rev(Table::Reference, b""));
         back.reverse();
         assert_eq!(back, everything);
 

@@ -5,14 +5,7 @@ use leadger_core::store::{Store, StoreError, Table, WriteBatch};
 use crate::{SledStore, StoreOptions};
 
 #[test]
-fn table_all_is_in_declaration_order_so_trees_index_by_discriminant() {
-    for (i, t) in Table::ALL.iter().enumerate() {
-        assert_eq!(*t as usize, i, "{t:?}");
-    }
-}
-
-#[test]
-fn every_table_is_its_own_named_tree() {
+fn tables_are_kept_apart_and_projections_share_one_prefixed_tree() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SledStore::open(dir.path(), StoreOptions::default()).expect("open");
     let mut b = WriteBatch::default();
@@ -25,9 +18,22 @@ fn every_table_is_its_own_named_tree() {
             store.get(t, b"k").expect("get"),
             Some(t.name().as_bytes().to_vec())
         );
-        let tree = store.db.open_tree(t.name()).expect("tree");
-        assert_eq!(tree.len(), 1);
+        let keys: Vec<Vec<u8>> = store
+            .scan(t, b"", b"")
+            .map(|r| r.map(|(k, _)| k))
+            .collect::<Result<_, _>>()
+            .expect("scan");
+        assert_eq!(keys, vec![b"k".to_vec()], "{t:?} sees only its own key");
     }
+    assert_eq!(store.db.open_tree("events").expect("tree").len(), 1);
+    assert_eq!(store.db.open_tree("log_meta").expect("tree").len(), 1);
+    assert_eq!(
+        store.db.open_tree("projections").expect("tree").len(),
+        Table::PROJECTIONS.len()
+    );
+    store.clear(Table::Leads).expect("clear");
+    assert_eq!(store.get(Table::Leads, b"k").expect("get"), None);
+    assert!(store.get(Table::Imports, b"k").expect("get").is_some());
 }
 
 #[test]

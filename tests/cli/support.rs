@@ -63,6 +63,17 @@ impl Env {
         }
     }
 
+    /// A ledger with Acme (CRM ID 1, export E1, Paris) and Beta (2, E2,
+    /// Rome), created by import 1.
+    pub fn with_two_leads() -> Env {
+        let env = Env::new();
+        env.import_csv(
+            "seed.csv",
+            "Export Value,Lead Name,City\nE1,Acme,Paris\nE2,Beta,Rome\n",
+        );
+        env
+    }
+
     /// The data directory passed as `--data-dir`.
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
@@ -152,7 +163,11 @@ impl Env {
         args.extend_from_slice(extra);
         let out = self.run(&args);
         let preview = out.json();
-        let expected = if preview["counts"]["errors"] == 0 { 0 } else { 3 };
+        let expected = if preview["counts"]["errors"] == 0 {
+            0
+        } else {
+            3
+        };
         out.expect_code(expected);
         preview
     }

@@ -1,1 +1,30 @@
-//! Black-box suite: http (modules listed here).
+//! Black-box suite: http. Each test starts the real `leadger serve` on a
+//! free loopback port over a fresh data directory and drives it with ureq.
+#![allow(clippy::unwrap_used)]
+
+// The harness: spawn_app(), request helpers, file writers.
+mod support;
+
+// Upload (CSV, xlsx), preview with errors, commit, stale/repeated commit.
+mod imports;
+
+// The CRM view: listing, paging, one record, history.
+mod leads;
+
+// Every error status with its JSON body.
+mod errors;
+
+// The OpenAPI document, the docs page, templates, verify.
+mod openapi;
+
+// The CLI's --json and the API answer the same JSON.
+mod parity;
+
+// Tokens: first-start admin token, CLI create/list/revoke, roles.
+mod tokens;
+
+// Uploads and reads while a large import commits.
+mod concurrency;
+
+// The data directory lock and graceful shutdown.
+mod lifecycle;

@@ -18,11 +18,11 @@
 mod commit;
 pub mod error;
 mod preview;
-pub mod tokens;
 pub mod query;
 pub mod report;
 #[cfg(test)]
 mod tests;
+pub mod tokens;
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};

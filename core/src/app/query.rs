@@ -7,12 +7,12 @@ use super::report::{
     VerifyReport,
 };
 use super::{Ledger, LedgerError, NoProgress, SYSTEM};
-use crate::catalogue::{FieldId, ListName};
+use crate::catalogue::{ids, FieldId, ListName};
 use crate::codec;
 use crate::event::{CrmId, Event, ImportId, Kind, RowOutcome, Severity};
 use crate::log::{self, GENESIS};
 use crate::projection::keys;
-use crate::projection::records::{ImportState, LeadRecord, PlannedRow, RowResult};
+use crate::projection::records::{ImportState, LeadRecord, PlannedRow};
 use crate::reference::ReferenceData;
 use crate::store::{BlobReader, Store, Table};
 
@@ -172,48 +172,67 @@ impl<S: Store> Ledger<S> {
         })
     }
 
-    /// What an import's commit did, or `None` before it is committed.
+    /// What an import's commit did, or `None` before it is committed:
+    /// created and updated rows from the commit's events, unchanged rows
+    /// from the plan, in row order.
     pub fn commit_report(&self, import_id: ImportId) -> Result<Option<CommitReport>, LedgerError> {
         let state = self.import_state(import_id)?;
         let Some(commit) = state.commit else {
             return Ok(None);
         };
         let mut leads = Vec::new();
-        let results = keys::result_prefix(import_id);
-        let mut result_iter = self
-            .store
-            .scan(Table::ImportRows, &results, &results)
-            .peekable();
-        // Created and updated rows have results; unchanged rows are only in
-        // the plan. Merge both, in row order.
+        for seq in commit.first_seq..commit.last_seq {
+            let rec = self.event(seq)?;
+            let (row, crm_id, name, action) = match &rec.event {
+                Event::LeadCreated {
+                    row,
+                    crm_id,
+                    fields,
+                    ..
+                } => {
+                    let name = fields
+                        .iter()
+                        .find(|(f, _)| *f == ids::LEAD_NAME)
+                        .map(|(_, v)| v.to_string());
+                    (*row, *crm_id, name, "create")
+                }
+                Event::LeadUpdated { row, crm_id, .. } => (*row, *crm_id, None, "update"),
+                _ => continue,
+            };
+            leads.push(CommitLeadView {
+                row,
+                crm_id,
+                lead_name: name.unwrap_or_default(),
+                action: action.into(),
+                url: report::lead_url(crm_id),
+            });
+        }
         let plan = keys::plan_prefix(import_id);
+        let mut created_or_updated = leads.iter_mut();
+        let mut unchanged = Vec::new();
         for entry in self.store.scan(Table::ImportRows, &plan, &plan) {
             let (_, bytes) = entry?;
             let planned: PlannedRow = codec::decode(&bytes)?;
             match planned.outcome {
-                RowOutcome::Unchanged { crm_id, .. } => leads.push(CommitLeadView {
+                RowOutcome::Unchanged { crm_id, .. } => unchanged.push(CommitLeadView {
                     row: planned.row,
                     crm_id,
                     lead_name: planned.lead_name,
                     action: "unchanged".into(),
                     url: report::lead_url(crm_id),
                 }),
-                RowOutcome::Create { .. } | RowOutcome::Update { .. } => {
-                    if let Some(entry) = result_iter.next() {
-                        let (_, bytes) = entry?;
-                        let result: RowResult = codec::decode(&bytes)?;
-                        leads.push(CommitLeadView {
-                            row: result.row,
-                            crm_id: result.crm_id,
-                            lead_name: result.lead_name,
-                            action: result.action,
-                            url: report::lead_url(result.crm_id),
-                        });
+                // The plan's name is the one the preview showed (for an
+                // update matched by id, the record's name at the time).
+                RowOutcome::Update { .. } => {
+                    if let Some(view) = created_or_updated.find(|v| v.row == planned.row) {
+                        view.lead_name = planned.lead_name;
                     }
                 }
-                RowOutcome::Invalid => {}
+                _ => {}
             }
         }
+        leads.extend(unchanged);
+        leads.sort_by_key(|l| l.row);
         Ok(Some(CommitReport {
             import_id,
             committed_by: commit.actor,
@@ -221,6 +240,14 @@ impl<S: Store> Ledger<S> {
             counts: commit.counts,
             leads,
         }))
+    }
+
+    fn event(&self, seq: u64) -> Result<log::Recorded, LedgerError> {
+        let bytes = self
+            .store
+            .get(Table::Events, &log::seq_key(seq))?
+            .ok_or_else(|| LedgerError::Corrupt(format!("event {seq} is missing")))?;
+        Ok(log::read_event(seq, &bytes)?)
     }
 
     /// Imports, newest first.
@@ -284,34 +311,24 @@ impl<S: Store> Ledger<S> {
                 .get_decoded::<u64>(Table::ProjMeta, &keys::count(*k))?
                 .unwrap_or(0);
         }
+        // Filtering by kind scans records: a kind index would cost one more
+        // key for every lead created, on the import's hot path.
         let mut leads = Vec::new();
-        if kind.is_some() {
-            let prefix = keys::by_kind_prefix(kinds[0]);
-            for entry in self
-                .store
-                .scan(Table::LeadIndex, &prefix, &prefix)
-                .skip(offset as usize)
-            {
-                if leads.len() as u64 >= page {
-                    break;
-                }
-                let (key, _) = entry?;
-                let crm_id = keys::tail_u64(&key).unwrap_or_default();
-                leads.push(self.lead(crm_id)?);
+        let mut skipped = 0;
+        for entry in self.store.scan(Table::Leads, &[], &[]) {
+            if leads.len() as u64 >= page {
+                break;
             }
-        } else {
-            for entry in self
-                .store
-                .scan(Table::Leads, &[], &[])
-                .skip(offset as usize)
-            {
-                if leads.len() as u64 >= page {
-                    break;
-                }
-                let (_, bytes) = entry?;
-                let record: LeadRecord = codec::decode(&bytes)?;
-                leads.push(LeadView::from(&record));
+            let (_, bytes) = entry?;
+            let record: LeadRecord = codec::decode(&bytes)?;
+            if kind.is_some_and(|k| k != record.kind) {
+                continue;
             }
+            if skipped < offset {
+                skipped += 1;
+                continue;
+            }
+            leads.push(LeadView::from(&record));
         }
         Ok(LeadListing {
             total,
@@ -323,12 +340,9 @@ impl<S: Store> Ledger<S> {
 
     /// Every event that touched a lead, oldest first.
     pub fn lead_history(&self, crm_id: CrmId) -> Result<Vec<ChangeEntry>, LedgerError> {
-        self.lead_record(crm_id)?;
-        let prefix = keys::history_prefix(crm_id);
+        let record = self.lead_record(crm_id)?;
         let mut out = Vec::new();
-        for entry in self.store.scan(Table::History, &prefix, &prefix) {
-            let (key, _) = entry?;
-            let seq = keys::tail_u64(&key).unwrap_or_default();
+        for seq in record.history {
             out.extend(self.change_entries(seq, None)?);
         }
         Ok(out)
@@ -341,11 +355,7 @@ impl<S: Store> Ledger<S> {
         seq: u64,
         only: Option<FieldId>,
     ) -> Result<Vec<ChangeEntry>, LedgerError> {
-        let bytes = self
-            .store
-            .get(Table::Events, &log::seq_key(seq))?
-            .ok_or_else(|| LedgerError::Corrupt(format!("event {seq} is missing")))?;
-        let rec = log::read_event(seq, &bytes)?;
+        let rec = self.event(seq)?;
         let keep = |f: FieldId| only.is_none_or(|o| o == f);
         let (crm_id, row, changes) = match &rec.event {
             Event::LeadCreated {

@@ -17,8 +17,16 @@ impl Clock for FixedClock {
 }
 
 fn ledger(chunk: usize) -> Ledger<MemStore> {
-    let options = LedgerOptions { chunk, ..Default::default() };
-    Ledger::open(MemStore::new(), Box::new(FixedClock(1_764_000_000_000)), options).unwrap()
+    let options = LedgerOptions {
+        chunk,
+        ..Default::default()
+    };
+    Ledger::open(
+        MemStore::new(),
+        Box::new(FixedClock(1_764_000_000_000)),
+        options,
+    )
+    .unwrap()
 }
 
 fn preview(l: &Ledger<MemStore>, csv: &str) -> super::report::ImportReport {
@@ -34,7 +42,10 @@ fn preview(l: &Ledger<MemStore>, csv: &str) -> super::report::ImportReport {
 #[test]
 fn commit_applies_the_plan_and_refuses_a_second_time() {
     let l = ledger(3);
-    let p = preview(&l, "Lead Name,Export Value,City\nAcme,A1,Springfield\nBeta,B1,Shelbyville\n");
+    let p = preview(
+        &l,
+        "Lead Name,Export Value,City\nAcme,A1,Springfield\nBeta,B1,Shelbyville\n",
+    );
     assert_eq!((p.counts.create, p.counts.errors), (2, 0));
     let c = l.commit(p.import_id, "tester", &NoProgress).unwrap();
     assert_eq!(c.counts.created, 2);
@@ -52,7 +63,10 @@ fn a_stale_plan_is_refused() {
     let b = preview(&l, "Export Value,City\nA1,Ogdenville\n");
     l.commit(b.import_id, "t", &NoProgress).unwrap();
     let refused = l.commit(a.import_id, "t", &NoProgress);
-    assert!(matches!(refused, Err(LedgerError::Conflict(ref m)) if m.contains("stale")), "{refused:?}");
+    assert!(
+        matches!(refused, Err(LedgerError::Conflict(ref m)) if m.contains("stale")),
+        "{refused:?}"
+    );
     assert_eq!(l.lead(1).unwrap().fields["City"], "Ogdenville");
 }
 
@@ -62,18 +76,29 @@ fn a_preview_with_errors_cannot_be_committed() {
     let p = preview(&l, "Lead Name,Country\nAcme,USA\n");
     assert_eq!(p.counts.errors, 1);
     let refused = l.commit(p.import_id, "t", &NoProgress);
-    assert!(matches!(refused, Err(LedgerError::HasErrors { errors: 1, .. })));
+    assert!(matches!(
+        refused,
+        Err(LedgerError::HasErrors { errors: 1, .. })
+    ));
 }
 
 /// A random import: rows naming leads from small pools, so that later
 /// imports update, leave unchanged, collide and create.
 fn import_csv() -> impl Strategy<Value = String> {
-    let row = (0..6u8, prop::option::of(0..4u8), prop::option::of(0..3u8), any::<bool>());
+    let row = (
+        0..6u8,
+        prop::option::of(0..4u8),
+        prop::option::of(0..3u8),
+        any::<bool>(),
+    );
     prop::collection::vec(row, 1..6).prop_map(|rows| {
-        let mut csv = String::from("Lead Name,Export Value,City,Contact First Name,Contact Last Name\n");
+        let mut csv =
+            String::from("Lead Name,Export Value,City,Contact First Name,Contact Last Name\n");
         for (name, export, city, contact) in rows {
             let export = export.map(|e| format!("E{e}")).unwrap_or_default();
-            let city = city.map(|c| ["Springfield", "Ogdenville", "Shelbyville"][c as usize]).unwrap_or("");
+            let city = city
+                .map(|c| ["Springfield", "Ogdenville", "Shelbyville"][c as usize])
+                .unwrap_or("");
             let contact = if contact { "Ann,Lee" } else { "," };
             csv.push_str(&format!("Lead {name},{export},{city},{contact}\n"));
         }

@@ -52,16 +52,6 @@ pub fn by_name(kind: Kind, name: &str, crm_id: CrmId) -> Vec<u8> {
     k
 }
 
-pub fn by_kind_prefix(kind: Kind) -> Vec<u8> {
-    vec![b'k', kind.byte()]
-}
-
-pub fn by_kind(kind: Kind, crm_id: CrmId) -> Vec<u8> {
-    let mut k = by_kind_prefix(kind);
-    k.extend_from_slice(&crm_id.to_be_bytes());
-    k
-}
-
 pub fn import(import_id: ImportId) -> Vec<u8> {
     let mut k = vec![b'i'];
     k.extend_from_slice(&import_id.to_be_bytes());
@@ -86,28 +76,6 @@ pub fn plan_prefix(import_id: ImportId) -> Vec<u8> {
 pub fn plan_row(import_id: ImportId, row: u32) -> Vec<u8> {
     let mut k = plan_prefix(import_id);
     k.extend_from_slice(&row.to_be_bytes());
-    k
-}
-
-pub fn result_prefix(import_id: ImportId) -> Vec<u8> {
-    let mut k = import_id.to_be_bytes().to_vec();
-    k.push(b'r');
-    k
-}
-
-pub fn result_row(import_id: ImportId, row: u32) -> Vec<u8> {
-    let mut k = result_prefix(import_id);
-    k.extend_from_slice(&row.to_be_bytes());
-    k
-}
-
-pub fn history_prefix(crm_id: CrmId) -> Vec<u8> {
-    crm_id.to_be_bytes().to_vec()
-}
-
-pub fn history(crm_id: CrmId, seq: u64) -> Vec<u8> {
-    let mut k = history_prefix(crm_id);
-    k.extend_from_slice(&seq.to_be_bytes());
     k
 }
 

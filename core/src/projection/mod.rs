@@ -18,8 +18,7 @@ use crate::reference::ReferenceData;
 use crate::store::{StoreError, Table};
 use overlay::Overlay;
 use records::{
-    CommitInfo, ImportState, ImportStatus, LeadRecord, PlannedRow, RowResult, SubRecord,
-    TokenRecord,
+    CommitInfo, ImportState, ImportStatus, LeadRecord, PlannedRow, SubRecord, TokenRecord,
 };
 
 /// Why an event could not be applied: the projections disagree with the
@@ -88,23 +87,6 @@ fn load_import(ov: &Overlay<'_>, seq: u64, id: ImportId) -> Result<ImportState, 
 fn load_lead(ov: &Overlay<'_>, seq: u64, crm_id: u64) -> Result<LeadRecord, ProjectionError> {
     load(ov, Table::Leads, &keys::lead(crm_id))?
         .ok_or_else(|| inconsistent(seq, format!("lead {crm_id} is unknown")))
-}
-
-fn put_history(ov: &mut Overlay<'_>, crm_id: u64, seq: u64) {
-    ov.put(Table::History, keys::history(crm_id, seq), Vec::new());
-}
-
-fn put_result(
-    ov: &mut Overlay<'_>,
-    import_id: ImportId,
-    result: &RowResult,
-) -> Result<(), ProjectionError> {
-    save(
-        ov,
-        Table::ImportRows,
-        keys::result_row(import_id, result.row),
-        result,
-    )
 }
 
 /// Applies one recorded event to the projections (through the overlay).
@@ -190,10 +172,10 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
         }
         Event::LeadCreated {
             import_id,
-            row,
             crm_id,
             kind,
             fields,
+            ..
         } => {
             let record = LeadRecord {
                 crm_id: *crm_id,
@@ -204,6 +186,7 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
                 opportunities: Vec::new(),
                 created_by_import: *import_id,
                 version: 1,
+                history: vec![seq],
             };
             save(ov, Table::Leads, keys::lead(*crm_id), &record)?;
             let lead_name = field_text(fields, ids::LEAD_NAME).unwrap_or_default();
@@ -220,39 +203,22 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
                     crm_id,
                 )?;
             }
-            ov.put(Table::LeadIndex, keys::by_kind(*kind, *crm_id), Vec::new());
             let count_key = keys::count(*kind);
             let count = load_u64(ov, Table::ProjMeta, &count_key)?;
             save(ov, Table::ProjMeta, count_key, &(count + 1))?;
             raise_counter(ov, keys::NEXT_CRM_ID, crm_id + 1)?;
-            put_history(ov, *crm_id, seq);
-            let result = RowResult {
-                row: *row,
-                crm_id: *crm_id,
-                lead_name,
-                action: "create".into(),
-            };
-            put_result(ov, *import_id, &result)?;
         }
         Event::LeadUpdated {
-            import_id,
-            row,
             crm_id,
             version,
             changes,
+            ..
         } => {
             let mut record = load_lead(ov, seq, *crm_id)?;
             apply_changes(ov, &mut record, changes)?;
             record.version = *version;
+            record.history.push(seq);
             save(ov, Table::Leads, keys::lead(*crm_id), &record)?;
-            put_history(ov, *crm_id, seq);
-            let result = RowResult {
-                row: *row,
-                crm_id: *crm_id,
-                lead_name: record.text(ids::LEAD_NAME).unwrap_or_default(),
-                action: "update".into(),
-            };
-            put_result(ov, *import_id, &result)?;
         }
         Event::ContactCreated {
             import_id,
@@ -283,8 +249,8 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
                 Event::CommunicationCreated { .. } => record.communications.push(sub),
                 _ => record.opportunities.push(sub),
             }
+            record.history.push(seq);
             save(ov, Table::Leads, keys::lead(*crm_id), &record)?;
-            put_history(ov, *crm_id, seq);
         }
         Event::ImportCommitted {
             import_id,

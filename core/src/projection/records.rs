@@ -23,6 +23,10 @@ pub struct LeadRecord {
     pub created_by_import: ImportId,
     /// 1 when created; each update adds one.
     pub version: u64,
+    /// Sequence numbers of every event that touched the record, oldest
+    /// first: its history, kept in the record so that creating a lead
+    /// writes one key rather than one per event.
+    pub history: Vec<u64>,
 }
 
 impl LeadRecord {
@@ -101,15 +105,6 @@ pub struct PlannedRow {
     pub lead_name: String,
     pub outcome: RowOutcome,
     pub issues: Vec<crate::event::Issue>,
-}
-
-/// What the commit did with one row.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RowResult {
-    pub row: u32,
-    pub crm_id: CrmId,
-    pub lead_name: String,
-    pub action: String,
 }
 
 /// An API token, kept only as its hash.

@@ -9,10 +9,11 @@
 //!
 //! Module map: `select` turns names into catalogue fields, `describe` says
 //! what each field accepts (for notes and the Instructions sheet), `xlsx`
-//! and `csv` write the two formats.
+//! (with `instructions`) and `csv` write the two formats.
 
 mod csv;
 mod describe;
+mod instructions;
 mod select;
 mod xlsx;
 #[cfg(test)]
@@ -159,7 +160,9 @@ mod tests {
         assert_eq!(TemplateFormat::parse(".Csv"), Some(TemplateFormat::Csv));
         assert_eq!(TemplateFormat::parse("xls"), None);
         assert_eq!(TemplateFormat::Csv.extension(), "csv");
-        assert!(TemplateFormat::Xlsx.content_type().contains("spreadsheetml"));
+        assert!(TemplateFormat::Xlsx
+            .content_type()
+            .contains("spreadsheetml"));
     }
 
     #[test]

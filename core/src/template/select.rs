@@ -102,7 +102,7 @@ fn fold(text: &str) -> String {
 
 fn unknown(what: &str, name: &str, suggestion: Option<&str>) -> String {
     match suggestion {
-        Some(s) => format!("there is no {what} `{name}`: did you mean `{s}`?"),
+        Some(s) => format!("there is no {what} `{name}` (did you mean `{s}`?)"),
         None => format!("there is no {what} `{name}`"),
     }
 }
@@ -152,7 +152,10 @@ mod tests {
     #[test]
     fn categories_bring_all_their_fields_in_catalogue_order() {
         let got = headers(&["Notes"], &["OPPORTUNITY"]).unwrap();
-        assert_eq!(got[..4], ["Account CRM ID", "Lead Name", "Export Value", "Notes"]);
+        assert_eq!(
+            got[..4],
+            ["Account CRM ID", "Lead Name", "Export Value", "Notes"]
+        );
         assert_eq!(got[4], "Opportunity Title");
         assert_eq!(got.len(), 4 + 6);
         let main = headers(&[], &["lead"]).unwrap();
@@ -186,15 +189,18 @@ mod tests {
     fn unknown_names_suggest_and_list_the_valid_ones() {
         let err = headers(&["Lead Nmae", "Email"], &[]).unwrap_err();
         assert!(
-            err.starts_with("there is no field `Lead Nmae`: did you mean `Lead Name`?"),
+            err.starts_with("there is no field `Lead Nmae` (did you mean `Lead Name`?); "),
             "{err}"
         );
-        assert!(err.contains("the fields are: Account CRM ID, Lead Name,"), "{err}");
+        assert!(
+            err.contains("the fields are: Account CRM ID, Lead Name,"),
+            "{err}"
+        );
         assert!(!err.contains("categories"), "{err}");
 
         let err = headers(&[], &["contacts", "xyzzy"]).unwrap_err();
         assert!(
-            err.contains("there is no category `contacts`: did you mean `contact`?"),
+            err.contains("there is no category `contacts` (did you mean `contact`?); "),
             "{err}"
         );
         assert!(err.contains("there is no category `xyzzy`;"), "{err}");

@@ -1,0 +1,126 @@
+//! Direct access to a data directory's sled database, for the tests that
+//! read or alter it behind the binary's back.
+//!
+//! sled releases its file lock only once its background I/O threads have
+//! dropped their handles, which a test cannot wait for; running the binary
+//! right after closing the database in the test process fails at random
+//! with "the data directory is in use". So every access runs in a child
+//! process (this test binary, running only [`child_process_entry`]), whose
+//! exit releases the lock for certain.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+
+use leadger_core::store::{Store, Table};
+use leadger_store::{SledStore, StoreOptions};
+
+use crate::support::Env;
+
+const OP: &str = "LEADGER_TEST_DB_OP";
+const DIR: &str = "LEADGER_TEST_DB_DIR";
+const OUT: &str = "LEADGER_TEST_DB_OUT";
+
+/// Runs `op` on the data directory of `env` in a child process and returns
+/// what it wrote. Ops: `dump-projections` (every projection table through
+/// the store), `dump-raw` (every sled tree but the event log and its head),
+/// `flip-event-byte SEQ`, `remove-event SEQ`, `clear-leads` (the leads
+/// table and its index, through the store).
+pub fn run(env: &Env, op: &str) -> String {
+    let out = env.path(&format!("db-op-{}.txt", op.replace(' ', "-")));
+    let _ = std::fs::remove_file(&out);
+    let child = Command::new(std::env::current_exe().expect("the test binary"))
+        .args(["--exact", "database::child_process_entry"])
+        .args(["--test-threads=1", "--quiet"])
+        .env(OP, op)
+        .env(DIR, env.data_dir())
+        .env(OUT, &out)
+        .output()
+        .expect("run the child");
+    assert!(
+        child.status.success(),
+        "{op} failed:\n{}\n{}",
+        String::from_utf8_lossy(&child.stdout),
+        String::from_utf8_lossy(&child.stderr)
+    );
+    std::fs::read_to_string(&out).unwrap_or_else(|e| panic!("{op} wrote nothing: {e}"))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+fn perform(op: &str, dir: &Path) -> String {
+    let mut text = String::new();
+    let (name, arg) = op.split_once(' ').unwrap_or((op, ""));
+    let seq: u64 = arg.parse().unwrap_or(0);
+    match name {
+        "dump-projections" | "clear-leads" => {
+            let store = SledStore::open(dir, StoreOptions::default()).expect("open the store");
+            if name == "clear-leads" {
+                store.clear(Table::Leads).expect("clear the leads");
+                store.clear(Table::LeadIndex).expect("clear the index");
+                store.flush().expect("flush");
+            }
+            for table in Table::PROJECTIONS {
+                let _ = writeln!(text, "table {}", table.name());
+                for entry in store.scan(table, &[], &[]) {
+                    let (k, v) = entry.expect("scan a projection");
+                    let _ = writeln!(text, "{} {}", hex(&k), hex(&v));
+                }
+            }
+        }
+        "dump-raw" | "flip-event-byte" | "remove-event" => {
+            let db = sled::open(dir.join("db")).expect("open the sled db");
+            let events = db.open_tree("events").expect("the events tree");
+            let key = seq.to_be_bytes();
+            if name == "flip-event-byte" {
+                let mut value = events.get(key).expect("read").expect("the event").to_vec();
+                let middle = value.len() / 2;
+                value[middle] ^= 0x01;
+                events.insert(key, value).expect("write");
+            } else if name == "remove-event" {
+                events.remove(key).expect("remove").expect("the event");
+            }
+            db.flush().expect("flush");
+            let skip: BTreeSet<&[u8]> = [&b"events"[..], b"log_meta"].into();
+            for tree_name in db.tree_names() {
+                if skip.contains(&tree_name[..]) {
+                    continue;
+                }
+                let _ = writeln!(text, "tree {}", hex(&tree_name));
+                for entry in db.open_tree(&tree_name).expect("open a tree").iter() {
+                    let (k, v) = entry.expect("read a tree");
+                    let _ = writeln!(text, "{} {}", hex(&k), hex(&v));
+                }
+            }
+        }
+        other => panic!("unknown database op {other:?}"),
+    }
+    text
+}
+
+/// In a child process started by [`run`]: performs the op. Run as a test
+/// of the suite: checks that the binary can use a data directory right
+/// after a child has dumped it, which every test here relies on.
+#[test]
+fn child_process_entry() {
+    if let (Ok(op), Ok(dir), Ok(out)) = (std::env::var(OP), std::env::var(DIR), std::env::var(OUT))
+    {
+        let text = perform(&op, Path::new(&dir));
+        std::fs::write(out, text).expect("write the result");
+        return;
+    }
+    let env = Env::new();
+    env.import_csv("a.csv", "Lead Name\nAcme\n");
+    let dump = run(&env, "dump-projections");
+    assert!(dump.contains("table leads\n00"), "{dump}");
+    assert_eq!(env.json(&["leads", "list"])["total"], 1);
+    let raw = run(&env, "dump-raw");
+    assert!(raw.lines().count() > 2, "{raw}");
+    assert_eq!(env.json(&["ledger", "verify"])["ok"], true);
+}
