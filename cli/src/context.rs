@@ -61,7 +61,10 @@ impl Global {
 /// for ever, so the test can SIGKILL it at that exact moment.
 fn options_from_env() -> LedgerOptions {
     let mut options = LedgerOptions::default();
-    if let Some(chunk) = std::env::var("LEADGER_CHUNK").ok().and_then(|c| c.parse().ok()) {
+    if let Some(chunk) = std::env::var("LEADGER_CHUNK")
+        .ok()
+        .and_then(|c| c.parse().ok())
+    {
         options.chunk = chunk;
     }
     if let Ok(spec) = std::env::var("LEADGER_PAUSE_AT") {

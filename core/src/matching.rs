@@ -139,6 +139,8 @@ impl<'a> Matcher<'a> {
                     None => (None, false),
                 },
                 None => match &name {
+                    // A key cell was filled but rejected: its error says why.
+                    None if parsed.key_given => return Ok((RowOutcome::Invalid, shown_name)),
                     None => {
                         issues.push(error(row, "", "", "the row has no key identifier: fill the Account CRM ID, the Export Value or the Lead Name".into()));
                         return Ok((RowOutcome::Invalid, shown_name));
@@ -197,8 +199,8 @@ impl<'a> Matcher<'a> {
             return Ok((RowOutcome::Invalid, shown_name));
         }
         for cat in SUB_CATEGORIES {
-            if parsed.filled[cat as usize] {
-                issues.push(warning(row, cat_title(cat), "", format!(
+            if let Some((column, value)) = &parsed.first_filled[cat as usize] {
+                issues.push(warning(row, column, value, format!(
                     "the {} fields were ignored: {}s are only created together with a new lead, and this row updates CRM ID {}",
                     cat.name(), cat.name(), record.crm_id)));
             }
@@ -275,14 +277,5 @@ impl<'a> Matcher<'a> {
             communication,
             opportunity,
         }
-    }
-}
-
-fn cat_title(cat: Category) -> &'static str {
-    match cat {
-        Category::Main => "Lead",
-        Category::Contact => "Contact",
-        Category::Communication => "Communication",
-        Category::Opportunity => "Opportunity",
     }
 }

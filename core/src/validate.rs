@@ -135,6 +135,11 @@ pub struct ParsedRow {
     pub crm_id: Option<Result<u64, ()>>,
     /// Categories with at least one non-blank cell (even an unreadable one).
     pub filled: [bool; 4],
+    /// The first non-blank cell of each category (header, value as
+    /// written), for messages about the category as a whole.
+    pub first_filled: [Option<(&'static str, String)>; 4],
+    /// A main key identifier cell was filled, even if it was rejected.
+    pub key_given: bool,
 }
 
 impl ParsedRow {
@@ -186,7 +191,10 @@ pub fn parse_row(
     let mut country_code: Option<String> = None;
     for (col_idx, cell) in sheet_row.cells.iter().enumerate() {
         let Some(Some(field)) = map.columns.get(col_idx) else {
-            if col_idx >= map.columns.len() && !cell.is_blank() {
+            // Unknown and repeated headers are reported once, on the header
+            // row; a value under no header at all would be lost silently.
+            let no_header = map.headers.get(col_idx).is_none_or(|h| h.trim().is_empty());
+            if no_header && !cell.is_blank() {
                 issues.push(error(
                     row,
                     &format!("column {}", column_letter(col_idx)),
@@ -200,8 +208,15 @@ pub fn parse_row(
             continue;
         }
         let def = field.def();
-        parsed.filled[cat_idx(def.category)] = true;
         let shown = cell.display();
+        let cat = cat_idx(def.category);
+        if !parsed.filled[cat] {
+            parsed.filled[cat] = true;
+            parsed.first_filled[cat] = Some((def.header, shown.clone()));
+        }
+        if def.key && def.category == Category::Main {
+            parsed.key_given = true;
+        }
         match parse_cell(def, cell, dates) {
             Parsed::Blank => {}
             Parsed::Value(value) => {
@@ -215,12 +230,12 @@ pub fn parse_row(
                     &mut country_code,
                     &mut state_cell,
                 ) {
-                    store_value(&mut parsed, def, value);
+                    store_value(&mut parsed, def, value, issues);
                 }
             }
             Parsed::Suspicious(value, message) => {
                 issues.push(warning(row, def.header, &shown, message));
-                store_value(&mut parsed, def, value);
+                store_value(&mut parsed, def, value, issues);
             }
             Parsed::Unreadable(message) => {
                 if def.id == ids::CRM_ID {
@@ -246,7 +261,7 @@ pub fn parse_row(
             match reference.state(&country, &text) {
                 Ok(state) => {
                     let code = state.code.clone();
-                    store_value(&mut parsed, def, Value::Text(code));
+                    store_value(&mut parsed, def, Value::Text(code), issues);
                 }
                 Err(nf) => {
                     let hint = nf
@@ -262,17 +277,25 @@ pub fn parse_row(
                 }
             }
         } else {
-            store_value(&mut parsed, def, Value::Text(text));
+            store_value(&mut parsed, def, Value::Text(text), issues);
         }
     }
     parsed
 }
 
-fn store_value(parsed: &mut ParsedRow, def: &FieldDef, value: Value) {
+fn store_value(parsed: &mut ParsedRow, def: &FieldDef, value: Value, issues: &mut Vec<Issue>) {
     if def.id == ids::CRM_ID {
         parsed.crm_id = Some(match value {
             Value::Integer(n) if n > 0 => Ok(n as u64),
-            _ => Err(()),
+            other => {
+                issues.push(error(
+                    parsed.row,
+                    def.header,
+                    &other.to_string(),
+                    format!("`{other}` is not an Account CRM ID: IDs are positive whole numbers made by leadger; leave it empty to match by Export Value or Lead Name"),
+                ));
+                Err(())
+            }
         });
         return;
     }

@@ -96,7 +96,7 @@ impl From<LedgerError> for ApiError {
             LedgerError::Unreadable(_) => ApiError::Unreadable(b),
             LedgerError::TooLarge(_) => ApiError::TooLarge(b),
             LedgerError::Store(StoreError::Locked { .. }) => ApiError::Unavailable(b),
-            LedgerError::Store(_) | LedgerError::Corrupt(_) => {
+            LedgerError::Store(_) | LedgerError::Corrupt(_) | LedgerError::Internal(_) => {
                 tracing::error!(error = %e, "request failed");
                 ApiError::Internal(b)
             }
@@ -179,6 +179,7 @@ mod tests {
                 "locked",
             ),
             (LedgerError::Corrupt("x".into()), 500, "internal"),
+            (LedgerError::Internal("x".into()), 500, "internal"),
         ];
         for (e, status, code) in cases {
             let resp = ApiError::from(e).into_response();

@@ -12,17 +12,19 @@ use std::time::Instant;
 use anyhow::Context as _;
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
-use crate::generator::{self, Value, HEADERS, UPDATE_HEADERS};
+use crate::generator::{self, Value};
+use crate::words::{HEADERS, UPDATE_HEADERS};
 
 /// Bump when the generator changes, so cached files are regenerated.
-const VERSION: &str = "v1";
+const VERSION: &str = "v2";
 
 /// Days from 1899-12-30 (spreadsheet serial 0) to 1970-01-01.
 const SERIAL_1970: f64 = 25_569.0;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FileKind {
+    #[default]
     Csv,
     Xlsx,
 }
@@ -148,7 +150,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -7,193 +7,9 @@
 //! section 8, US/CA rows with a state of their country, phones and postal
 //! codes with leading zeros, amounts like `$1,234.50`, dates of both orders.
 
-/// The 37 template columns, in catalogue order (checked against
-/// `leadger_core::catalogue::FIELDS` at start-up).
-pub const HEADERS: [&str; 37] = [
-    "Account CRM ID",
-    "Lead Name",
-    "Export Value",
-    "Lead Status",
-    "Lead Source",
-    "Industry",
-    "Email",
-    "Phone",
-    "Website",
-    "Address 1",
-    "Address 2",
-    "City",
-    "State",
-    "Postal Code",
-    "Country",
-    "Birthdate",
-    "Annual Revenue",
-    "Employees",
-    "Do Not Contact",
-    "Notes",
-    "Contact First Name",
-    "Contact Last Name",
-    "Contact Title",
-    "Contact Email",
-    "Contact Phone",
-    "Contact Mobile",
-    "Contact Birthdate",
-    "Communication Subject",
-    "Communication Type",
-    "Communication Date",
-    "Communication Notes",
-    "Opportunity Title",
-    "Opportunity Stage",
-    "Opportunity Amount",
-    "Opportunity Close Date",
-    "Opportunity Probability",
-    "Opportunity Notes",
-];
-
-/// Columns of the update file: leads found by Export Value, 2–3 changes.
-pub const UPDATE_HEADERS: [&str; 4] = ["Export Value", "City", "Lead Status", "Phone"];
+use crate::words::*;
 
 const SEED: u64 = 0x1EAD_6E12_0000_0006;
-const LEAD_STATUS: [&str; 5] = ["New", "Contacted", "Qualified", "Unqualified", "Customer"];
-const LEAD_SOURCE: [&str; 7] = [
-    "Web",
-    "Referral",
-    "Trade Show",
-    "Cold Call",
-    "Advertisement",
-    "Partner",
-    "Other",
-];
-const INDUSTRY: [&str; 13] = [
-    "Agriculture",
-    "Construction",
-    "Education",
-    "Finance",
-    "Government",
-    "Healthcare",
-    "Hospitality",
-    "Manufacturing",
-    "Nonprofit",
-    "Retail",
-    "Technology",
-    "Transportation",
-    "Other",
-];
-const COMM_TYPE: [&str; 5] = ["Email", "Phone Call", "Meeting", "Letter", "Note"];
-const OPP_STAGE: [&str; 6] = [
-    "Prospecting",
-    "Qualification",
-    "Proposal",
-    "Negotiation",
-    "Closed Won",
-    "Closed Lost",
-];
-const ADJ: [&str; 16] = [
-    "Northwind",
-    "Blue Ridge",
-    "Summit",
-    "Harbor",
-    "Pioneer",
-    "Granite",
-    "Silver Oak",
-    "Evergreen",
-    "Redwood",
-    "Lakeside",
-    "Keystone",
-    "Beacon",
-    "Crescent",
-    "Highland",
-    "Meridian",
-    "Sterling",
-];
-const NOUN: [&str; 12] = [
-    "Logistics",
-    "Foods",
-    "Dental",
-    "Builders",
-    "Analytics",
-    "Outfitters",
-    "Bakery",
-    "Motors",
-    "Media",
-    "Robotics",
-    "Textiles",
-    "Energy",
-];
-const SUFFIX: [&str; 6] = ["Inc.", "LLC", "Ltd", "GmbH", "Co.", "Group"];
-const FIRST: [&str; 12] = [
-    "Jane", "John", "Maria", "Ahmed", "Chen", "Olivia", "Lukas", "Sofia", "Liam", "Aisha", "Noah",
-    "Emma",
-];
-const LAST: [&str; 12] = [
-    "Doe", "Smith", "García", "Khan", "Li", "Brown", "Müller", "Rossi", "O'Neil", "Okafor",
-    "Nguyen", "Novak",
-];
-const TITLE: [&str; 6] = [
-    "Purchasing Manager",
-    "CEO",
-    "Office Manager",
-    "IT Director",
-    "Head of Sales",
-    "Buyer",
-];
-const STREET: [&str; 6] = [
-    "Main Street",
-    "Oak Avenue",
-    "Elm Road",
-    "Market Street",
-    "High Street",
-    "Mill Lane",
-];
-const SUBJECT: [&str; 6] = [
-    "Introductory call",
-    "Follow-up on quote",
-    "Demo scheduled",
-    "Pricing question",
-    "Contract review",
-    "Site visit",
-];
-const OPP_TITLE: [&str; 6] = [
-    "Spring order",
-    "Annual renewal",
-    "Fleet upgrade",
-    "Pilot project",
-    "Expansion",
-    "Support plan",
-];
-const NOTE: [&str; 5] = [
-    "Met at the spring fair",
-    "Asked for a quote, call back in May",
-    "Prefers e-mail; \"no calls before 10\"",
-    "Existing customer of a partner",
-    "Budget approved for next quarter",
-];
-
-/// (country, city, state, postal-code prefix, phone prefix)
-type Place = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-);
-const PLACES: [Place; 16] = [
-    ("US", "Boston", "MA", "021", "(617) 555-"),
-    ("US", "Providence", "RI", "029", "(401) 555-"),
-    ("US", "Newark", "NJ", "071", "(973) 555-"),
-    ("US", "Chicago", "IL", "606", "(312) 555-"),
-    ("US", "Austin", "TX", "787", "(512) 555-"),
-    ("US", "Seattle", "WA", "981", "(206) 555-"),
-    ("US", "Denver", "CO", "802", "(303) 555-"),
-    ("US", "Miami", "FL", "331", "(305) 555-"),
-    ("CA", "Toronto", "ON", "M5V", "(416) 555-"),
-    ("CA", "Montreal", "QC", "H2Y", "(514) 555-"),
-    ("CA", "Vancouver", "BC", "V6B", "(604) 555-"),
-    ("GB", "London", "", "SW1A", "020 7946 "),
-    ("GB", "Manchester", "", "M1", "0161 496 "),
-    ("DE", "Berlin", "", "10", "030 9018 "),
-    ("DE", "Dresden", "", "01", "0351 4190 "),
-    ("DE", "Leipzig", "", "04", "0341 2250 "),
-];
 
 /// One cell: how it is written depends on the format (CSV text or a typed
 /// xlsx cell); see `files`.
@@ -416,31 +232,29 @@ pub fn updated(i: u64) -> bool {
     i % 10 == 7
 }
 
-/// The update row of lead `i` (see [`UPDATE_HEADERS`]): a new City (same
-/// country) and Lead Status always, a new Phone on about half the rows.
+/// The update row of lead `i` (see [`UPDATE_HEADERS`]): a new City and
+/// Lead Status always, a new Phone on about half the rows; no CRM ID and
+/// no sub-category fields.
 pub fn update(i: u64) -> Vec<Value> {
     let old = lead(i);
     let mut r = Rng::for_row(2, i);
     let mut row = vec![Value::Empty; 4];
     row[0] = old[2].clone();
-    let country = match &old[14] {
-        Value::Text(c) => c.clone(),
-        _ => String::new(),
-    };
-    let cities: Vec<Place> = PLACES.iter().copied().filter(|p| p.0 == country).collect();
-    let pick = cities
-        .get(r.below(cities.len() as u64) as usize)
+    // The lead moves to a suburb of its city ("Boston Heights": no base
+    // city is called that, so the City always changes), same state.
+    let place = PLACES
+        .iter()
         .copied()
+        .find(|p| Value::Text(p.1.to_string()) == old[11])
         .unwrap_or(PLACES[0]);
-    // No base city is called "… Heights", so the City always changes.
-    row[1] = text(format!("{} Heights", pick.1));
+    row[1] = text(format!("{} Heights", place.1));
     let status = LEAD_STATUS
         .iter()
         .position(|s| Value::Text(s.to_string()) == old[3])
         .unwrap_or(0);
     row[2] = text(LEAD_STATUS[(status + 1 + r.below(4) as usize) % LEAD_STATUS.len()]);
     if r.chance(50) {
-        row[3] = text(phone(&mut r, pick));
+        row[3] = text(phone(&mut r, place));
     }
     row
 }

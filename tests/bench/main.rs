@@ -27,6 +27,7 @@ mod generator;
 mod measure;
 mod report;
 mod steps;
+mod words;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -191,7 +192,7 @@ fn check_headers() -> anyhow::Result<()> {
         .iter()
         .map(|f| f.header)
         .collect();
-    if catalogue != generator::HEADERS {
+    if catalogue != words::HEADERS {
         bail!("the generator's columns differ from the catalogue: update tests/bench/generator.rs");
     }
     Ok(())

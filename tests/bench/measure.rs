@@ -4,10 +4,11 @@
 //! Peak memory is the kernel's high-water mark `VmHWM` of
 //! `/proc/<pid>/status`, sampled every 20 ms while the child runs; the last
 //! value read is kept (the mark only grows, and once the child has exited
-//! its status has no memory lines any more). Growth in the child's last
-//! 20 ms can be missed; everything measured here runs far longer. The exit
-//! is polled every 2 ms, which bounds the timing error. Safe Rust only: no
-//! `wait4`/`getrusage`.
+//! its status has no memory lines any more). In the first 200 ms it is
+//! read at every 2 ms poll, so short children get a figure too. Growth in
+//! a child's last 20 ms can be missed; the steps that matter run far
+//! longer. The exit is polled every 2 ms, which bounds the timing error.
+//! Safe Rust only: no `wait4`/`getrusage`.
 
 use std::fs::File;
 use std::io::{BufRead as _, BufReader, Read as _, Seek as _, SeekFrom};
@@ -18,6 +19,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 
 const SAMPLE_EVERY: Duration = Duration::from_millis(20);
+/// Sample at every poll this long after the start, so short children
+/// (the floor of a small file) get a figure too.
+const SAMPLE_ALL_FOR: Duration = Duration::from_millis(200);
 const POLL_EVERY: Duration = Duration::from_millis(2);
 
 /// What one child process took.
@@ -44,7 +48,7 @@ pub fn run(mut cmd: Command, stdout: &Path, stderr: &Path) -> anyhow::Result<Sam
     let mut next_sample = started;
     loop {
         let now = Instant::now();
-        if now >= next_sample {
+        if now >= next_sample || now - started < SAMPLE_ALL_FOR {
             // Read before `try_wait` reaps the child, so the pid is ours.
             if let Some(kb) = vm_hwm_kb(pid) {
                 peak = peak.max(kb);

@@ -108,8 +108,8 @@ pub fn targets(s: &Series) -> Vec<Target> {
 pub fn print_table(series: &[Series]) {
     println!();
     println!(
-        "{:<22} {:<6} {:>9} {:>9} {:>8} {:>9}  {}",
-        "step", "format", "N", "seconds", "x floor", "peak MB", "note"
+        "{:<22} {:<6} {:>9} {:>9} {:>8} {:>9}  note",
+        "step", "format", "N", "seconds", "x floor", "peak MB"
     );
     println!("{}", "-".repeat(80));
     for s in series {

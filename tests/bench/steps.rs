@@ -49,7 +49,7 @@ pub struct Step {
     pub floor: Floor,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct Series {
     pub format: FileKind,
     pub rows: u64,
@@ -117,18 +117,7 @@ pub fn run(env: &Env, kind: FileKind, rows: u64, files: &Files) -> anyhow::Resul
         file_bytes: len(&files.main),
         update_rows: files.update_rows,
         update_file_bytes: len(&files.update),
-        steps: Vec::new(),
-        data_dir_bytes: 0,
-        data_dir_allocated_bytes: 0,
-        events: None,
-        rebuild_events_per_second: None,
-        preview_counts: None,
-        commit_counts: None,
-        update_preview_counts: None,
-        update_commit_counts: None,
-        verify_ok: None,
-        failure: None,
-        kept_dir: None,
+        ..Series::default()
     };
     let runner = Runner {
         env,

@@ -14,7 +14,11 @@ fn lead_total(env: &Env) -> u64 {
 
 fn verify_ok(env: &Env) {
     let out = env.run(&["--json", "ledger", "verify"]);
-    assert_eq!(out.code, 0, "verify failed after a crash: {}{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, 0,
+        "verify failed after a crash: {}{}",
+        out.stdout, out.stderr
+    );
     assert_eq!(out.json()["ok"], true);
 }
 
@@ -32,14 +36,24 @@ fn preview(env: &Env) -> String {
 fn kill_commit_at(point: &str) -> u64 {
     let env = Env::new();
     let id = preview(&env);
-    assert!(env.run_and_kill_at(&["imports", "commit", &id], point), "the commit never reached {point}");
+    assert!(
+        env.run_and_kill_at(&["imports", "commit", &id], point),
+        "the commit never reached {point}"
+    );
     let total = lead_total(&env);
-    assert!(total == 0 || total == ROWS, "after a kill at {point} the CRM view holds {total} of {ROWS} leads: half-applied");
+    assert!(
+        total == 0 || total == ROWS,
+        "after a kill at {point} the CRM view holds {total} of {ROWS} leads: half-applied"
+    );
     verify_ok(&env);
     // Each lead has exactly its one contact: no half-applied record either.
     if total == ROWS {
         let out = env.run(&["--json", "leads", "show", &ROWS.to_string()]);
-        assert_eq!(out.json()["contacts"].as_array().unwrap().len(), 1, "{point}");
+        assert_eq!(
+            out.json()["contacts"].as_array().unwrap().len(),
+            1,
+            "{point}"
+        );
     }
     // The import can be committed afterwards exactly when it was not.
     let again = env.run(&["--json", "imports", "commit", &id]);
@@ -48,7 +62,11 @@ fn kill_commit_at(point: &str) -> u64 {
         assert_eq!(lead_total(&env), ROWS);
     } else {
         assert_eq!(again.code, 1);
-        assert!(again.stderr.contains("already committed"), "{}", again.stderr);
+        assert!(
+            again.stderr.contains("already committed"),
+            "{}",
+            again.stderr
+        );
     }
     verify_ok(&env);
     total

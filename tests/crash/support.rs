@@ -18,7 +18,8 @@ pub struct Out {
 
 impl Out {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
     }
 }
 
@@ -27,7 +28,9 @@ pub const CHUNK: &str = "500";
 
 impl Env {
     pub fn new() -> Env {
-        Env { dir: tempfile::tempdir().unwrap() }
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -36,7 +39,10 @@ impl Env {
 
     fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_leadger"));
-        cmd.arg("--data-dir").arg(self.data_dir()).args(args).env("LEADGER_CHUNK", CHUNK);
+        cmd.arg("--data-dir")
+            .arg(self.data_dir())
+            .args(args)
+            .env("LEADGER_CHUNK", CHUNK);
         cmd.env_remove("LEADGER_PAUSE_AT");
         cmd
     }
@@ -87,9 +93,12 @@ impl Env {
 /// A CSV of `n` new leads, each with a contact, so a commit writes two
 /// events a row.
 pub fn big_csv(n: usize, tag: &str) -> String {
-    let mut text = String::from("Lead Name,Export Value,City,Contact First Name,Contact Last Name\n");
+    let mut text =
+        String::from("Lead Name,Export Value,City,Contact First Name,Contact Last Name\n");
     for idx in 0..n {
-        text.push_str(&format!("Lead {tag} {idx},{tag}-{idx},Springfield,Ann,Lee{idx}\n"));
+        text.push_str(&format!(
+            "Lead {tag} {idx},{tag}-{idx},Springfield,Ann,Lee{idx}\n"
+        ));
     }
     text
 }

@@ -2,8 +2,11 @@
 //! free loopback port over a fresh data directory and drives it with ureq.
 #![allow(clippy::unwrap_used)]
 
-// The harness: spawn_app(), request helpers, file writers.
+// The harness: spawn_app() and named request helpers.
 mod support;
+
+// The files tests upload: multipart bodies, CSVs, xlsx workbooks.
+mod files;
 
 // Upload (CSV, xlsx), preview with errors, commit, stale/repeated commit.
 mod imports;

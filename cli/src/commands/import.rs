@@ -57,8 +57,12 @@ impl ImportArgs {
     pub fn run(self, g: &Global) -> anyhow::Result<()> {
         let (file_name, mut file): (String, Box<dyn std::io::Read>) = match &self.file {
             Some(path) => {
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let file = std::fs::File::open(path)
+                    .with_context(|| format!("cannot open {}", path.display()))?;
                 (name, Box::new(file))
             }
             None => (EXAMPLE_NAME.to_string(), Box::new(EXAMPLE)),

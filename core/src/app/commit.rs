@@ -234,9 +234,27 @@ impl<S: Store> Ledger<S> {
                 RowOutcome::Update {
                     crm_id,
                     base_version,
-                    ..
+                    changes,
+                } => {
+                    let current = view.lead(*crm_id)?.map(|r| r.version);
+                    if current != Some(*base_version) {
+                        return Err(stale(format!("the record with CRM ID {crm_id} changed")));
+                    }
+                    // Export values are unique per kind: one the update
+                    // assigns may have been taken by a record created since.
+                    let export = changes.iter().find(|c| c.field == ids::EXPORT_VALUE);
+                    if let Some(change) = export {
+                        let export = change.after.to_string();
+                        if let Some(other) =
+                            view.by_export(kind, &export)?.filter(|id| id != crm_id)
+                        {
+                            return Err(stale(format!(
+                                "CRM ID {other} took Export Value `{export}`"
+                            )));
+                        }
+                    }
                 }
-                | RowOutcome::Unchanged {
+                RowOutcome::Unchanged {
                     crm_id,
                     base_version,
                 } => {

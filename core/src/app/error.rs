@@ -17,7 +17,7 @@ use crate::store::StoreError;
 /// | `Unsupported` (not a spreadsheet type) | 415 | 1 |
 /// | `Unreadable` (a spreadsheet that cannot be read) | 422 | 1 |
 /// | `TooLarge` | 413 | 1 |
-/// | `Store`, `Corrupt` | 500 (503 when locked) | 1 |
+/// | `Store`, `Corrupt`, `Internal` | 500 (503 when locked) | 1 |
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     #[error("{0}")]
@@ -38,6 +38,9 @@ pub enum LedgerError {
     Store(#[from] StoreError),
     #[error("the ledger is damaged: {0}")]
     Corrupt(String),
+    /// A failure of leadger itself (a bug), not of the input or the disk.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl LedgerError {
@@ -53,7 +56,9 @@ impl LedgerError {
             LedgerError::Unreadable(_) => "unreadable_file",
             LedgerError::TooLarge(_) => "too_large",
             LedgerError::Store(StoreError::Locked { .. }) => "locked",
-            LedgerError::Store(_) | LedgerError::Corrupt(_) => "internal",
+            LedgerError::Store(_) | LedgerError::Corrupt(_) | LedgerError::Internal(_) => {
+                "internal"
+            }
         }
     }
 }

@@ -125,7 +125,7 @@ pub fn render(
             // Only a bug can make writing to memory fail, and the error
             // enum has no "internal" variant: Corrupt maps to 500 / exit 1,
             // which is what a bug deserves.
-            LedgerError::Corrupt(format!("could not write the template workbook: {e}"))
+            LedgerError::Internal(format!("could not write the template workbook: {e}"))
         })?,
     };
     Ok(TemplateFile {
