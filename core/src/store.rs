@@ -25,8 +25,6 @@ pub enum Table {
     LeadIndex,
     /// Imports: id to import state (file, counts, status, event range).
     Imports,
-    /// The frozen plan and findings of each previewed row.
-    ImportRows,
     /// Current reference data (countries, states, list items).
     Reference,
     /// API tokens (hashes only).
@@ -34,26 +32,24 @@ pub enum Table {
 }
 
 impl Table {
-    pub const ALL: [Table; 9] = [
+    pub const ALL: [Table; 8] = [
         Table::Events,
         Table::LogMeta,
         Table::ProjMeta,
         Table::Leads,
         Table::LeadIndex,
         Table::Imports,
-        Table::ImportRows,
         Table::Reference,
         Table::Tokens,
     ];
 
     /// The tables that are projections of the log: `ledger rebuild` clears
     /// them and replays every event into them.
-    pub const PROJECTIONS: [Table; 7] = [
+    pub const PROJECTIONS: [Table; 6] = [
         Table::ProjMeta,
         Table::Leads,
         Table::LeadIndex,
         Table::Imports,
-        Table::ImportRows,
         Table::Reference,
         Table::Tokens,
     ];
@@ -67,7 +63,6 @@ impl Table {
             Table::Leads => "leads",
             Table::LeadIndex => "lead_index",
             Table::Imports => "imports",
-            Table::ImportRows => "import_rows",
             Table::Reference => "reference",
             Table::Tokens => "tokens",
         }

@@ -3,19 +3,18 @@
 
 use std::collections::VecDeque;
 
+use super::query::PlanRows;
 use super::report::CommitReport;
 use super::{Ledger, LedgerError, NoProgress, Progress};
 use crate::catalogue::ids;
-use crate::codec;
 use crate::event::{CommitCounts, Event, ImportId, Kind, RowOutcome};
 use crate::matching::CrmView;
-use crate::projection::keys;
-use crate::projection::records::{ImportStatus, PlannedRow};
-use crate::store::{ScanIter, Store, Table};
+use crate::projection::records::{ImportState, ImportStatus, PlannedRow};
+use crate::store::Store;
 
 /// Turns the plan rows of an import into the events of its commit.
 struct CommitEvents<'a> {
-    rows: ScanIter<'a>,
+    rows: PlanRows<'a>,
     import_id: ImportId,
     kind: Kind,
     next_crm_id: u64,
@@ -121,7 +120,7 @@ impl Iterator for CommitEvents<'_> {
                 return None;
             }
             match self.rows.next() {
-                Some(Ok((_, bytes))) => match codec::decode::<PlannedRow>(&bytes) {
+                Some(planned) => match planned {
                     Ok(planned) => {
                         self.n_rows += 1;
                         if self.n_rows.is_multiple_of(4096) {
@@ -131,13 +130,9 @@ impl Iterator for CommitEvents<'_> {
                     }
                     Err(e) => {
                         self.finished = true;
-                        return Some(Err(e.into()));
+                        return Some(Err(e));
                     }
                 },
-                Some(Err(e)) => {
-                    self.finished = true;
-                    return Some(Err(e.into()));
-                }
                 None => {
                     self.finished = true;
                     let mut counts = self.counts;
@@ -188,12 +183,11 @@ impl<S: Store> Ledger<S> {
                 errors: state.counts.errors,
             });
         }
-        self.check_not_stale(import_id, state.kind)?;
+        self.check_not_stale(&state)?;
         let total = state.counts.create + state.counts.update + state.counts.unchanged;
         progress.start("committing", total);
-        let prefix = keys::plan_prefix(import_id);
         let events = CommitEvents {
-            rows: self.store.scan(Table::ImportRows, &prefix, &prefix),
+            rows: PlanRows::new(self, &state),
             import_id,
             kind: state.kind,
             next_crm_id: self.next_crm_id()?,
@@ -218,12 +212,11 @@ impl<S: Store> Ledger<S> {
     /// Refuses the commit when a record the plan relies on changed since
     /// the preview: updated (version moved), or newly taking an export
     /// value or name the plan would create.
-    fn check_not_stale(&self, import_id: ImportId, kind: Kind) -> Result<(), LedgerError> {
+    fn check_not_stale(&self, state: &ImportState) -> Result<(), LedgerError> {
+        let (import_id, kind) = (state.import_id, state.kind);
         let view = CrmView { store: &self.store };
-        let prefix = keys::plan_prefix(import_id);
-        for entry in self.store.scan(Table::ImportRows, &prefix, &prefix) {
-            let (_, bytes) = entry?;
-            let planned: PlannedRow = codec::decode(&bytes)?;
+        for planned in PlanRows::new(self, state) {
+            let planned = planned?;
             let stale = |why: String| {
                 LedgerError::Conflict(format!(
                     "row {} of import {import_id} is stale: {why} since the preview; preview the file again",

@@ -123,10 +123,8 @@ impl<S: Store> Ledger<S> {
             }
         };
         sort_issues(&state.file_issues);
-        let prefix = keys::plan_prefix(import_id);
-        for entry in self.store.scan(Table::ImportRows, &prefix, &prefix) {
-            let (_, bytes) = entry?;
-            let planned: PlannedRow = codec::decode(&bytes)?;
+        for planned in PlanRows::new(self, &state) {
+            let planned = planned?;
             sort_issues(&planned.issues);
             if let Some(action) = planned.outcome.action() {
                 let crm_id = match &planned.outcome {
@@ -177,7 +175,7 @@ impl<S: Store> Ledger<S> {
     /// from the plan, in row order.
     pub fn commit_report(&self, import_id: ImportId) -> Result<Option<CommitReport>, LedgerError> {
         let state = self.import_state(import_id)?;
-        let Some(commit) = state.commit else {
+        let Some(commit) = state.commit.clone() else {
             return Ok(None);
         };
         let mut leads = Vec::new();
@@ -207,12 +205,10 @@ impl<S: Store> Ledger<S> {
                 url: report::lead_url(crm_id),
             });
         }
-        let plan = keys::plan_prefix(import_id);
         let mut created_or_updated = leads.iter_mut();
         let mut unchanged = Vec::new();
-        for entry in self.store.scan(Table::ImportRows, &plan, &plan) {
-            let (_, bytes) = entry?;
-            let planned: PlannedRow = codec::decode(&bytes)?;
+        for planned in PlanRows::new(self, &state) {
+            let planned = planned?;
             match planned.outcome {
                 RowOutcome::Unchanged { crm_id, .. } => unchanged.push(CommitLeadView {
                     row: planned.row,
@@ -424,7 +420,7 @@ impl<S: Store> Ledger<S> {
     /// Every change an import's commit made, in log order.
     pub fn audit_import(&self, import_id: ImportId) -> Result<Vec<ChangeEntry>, LedgerError> {
         let state = self.import_state(import_id)?;
-        let Some(commit) = state.commit else {
+        let Some(commit) = state.commit.clone() else {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
@@ -449,7 +445,9 @@ impl<S: Store> Ledger<S> {
         {
             let (_, bytes) = entry?;
             let state: ImportState = codec::decode(&bytes)?;
-            let Some(commit) = state.commit else { continue };
+            let Some(commit) = state.commit.clone() else {
+                continue;
+            };
             let in_range = from_ms.is_none_or(|f| commit.at_ms >= f)
                 && to_ms.is_none_or(|t| commit.at_ms <= t);
             if !in_range || commit.fields_touched & (1u64 << field.0) == 0 {
@@ -595,5 +593,71 @@ fn summary(state: &ImportState) -> ImportSummary {
         committed_by: state.commit.as_ref().map(|c| c.actor.clone()),
         committed_at: state.commit.as_ref().map(|c| report::timestamp(c.at_ms)),
         commit_counts: state.commit.as_ref().map(|c| c.counts),
+    }
+}
+
+/// The rows of a preview, read from its `RowValidated` events in log
+/// order (which is row order), streaming.
+pub(super) struct PlanRows<'a> {
+    events: crate::store::ScanIter<'a>,
+    last: u64,
+    done: bool,
+}
+
+impl<'a> PlanRows<'a> {
+    pub(super) fn new<S: Store>(ledger: &'a Ledger<S>, state: &ImportState) -> Self {
+        let (first, last) = state.preview_seqs;
+        PlanRows {
+            events: ledger
+                .store
+                .scan(Table::Events, &[], &log::seq_key(first + 1)),
+            last,
+            done: false,
+        }
+    }
+}
+
+impl Iterator for PlanRows<'_> {
+    type Item = Result<PlannedRow, LedgerError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            let (key, bytes) = match self.events.next()? {
+                Ok(kv) => kv,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e.into()));
+                }
+            };
+            let seq = keys::tail_u64(&key).unwrap_or(u64::MAX);
+            if seq >= self.last {
+                self.done = true;
+                return None;
+            }
+            match log::read_event(seq, &bytes) {
+                Ok(rec) => {
+                    if let Event::RowValidated {
+                        row,
+                        lead_name,
+                        outcome,
+                        issues,
+                        ..
+                    } = rec.event
+                    {
+                        return Some(Ok(PlannedRow {
+                            row,
+                            lead_name,
+                            outcome,
+                            issues,
+                        }));
+                    }
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e.into()));
+                }
+            }
+        }
+        None
     }
 }

@@ -67,18 +67,6 @@ pub fn import_by_hash(hash: &Hash) -> Vec<u8> {
     k
 }
 
-pub fn plan_prefix(import_id: ImportId) -> Vec<u8> {
-    let mut k = import_id.to_be_bytes().to_vec();
-    k.push(b'p');
-    k
-}
-
-pub fn plan_row(import_id: ImportId, row: u32) -> Vec<u8> {
-    let mut k = plan_prefix(import_id);
-    k.extend_from_slice(&row.to_be_bytes());
-    k
-}
-
 pub fn token(name: &str) -> Vec<u8> {
     name.as_bytes().to_vec()
 }

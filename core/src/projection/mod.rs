@@ -17,9 +17,7 @@ use crate::log::Recorded;
 use crate::reference::ReferenceData;
 use crate::store::{StoreError, Table};
 use overlay::Overlay;
-use records::{
-    CommitInfo, ImportState, ImportStatus, LeadRecord, PlannedRow, SubRecord, TokenRecord,
-};
+use records::{CommitInfo, ImportState, ImportStatus, LeadRecord, SubRecord, TokenRecord};
 
 /// Why an event could not be applied: the projections disagree with the
 /// log (for example a lead updated before it was created).
@@ -134,31 +132,16 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
                 counts: Default::default(),
                 file_issues: Vec::new(),
                 already_imported_as: already,
+                preview_seqs: (seq, seq),
                 commit: None,
             };
             save(ov, Table::Imports, keys::import(*import_id), &state)?;
             raise_counter(ov, keys::NEXT_IMPORT_ID, import_id + 1)?;
         }
-        Event::RowValidated {
-            import_id,
-            row,
-            lead_name,
-            outcome,
-            issues,
-        } => {
-            let planned = PlannedRow {
-                row: *row,
-                lead_name: lead_name.clone(),
-                outcome: outcome.clone(),
-                issues: issues.clone(),
-            };
-            save(
-                ov,
-                Table::ImportRows,
-                keys::plan_row(*import_id, *row),
-                &planned,
-            )?;
-        }
+        // The frozen plan stays in the log: commit and reports read the
+        // preview's events back by their range, so a million-row preview
+        // writes its rows once.
+        Event::RowValidated { .. } => {}
         Event::PreviewSummarised {
             import_id,
             counts,
@@ -166,6 +149,7 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
         } => {
             let mut state = load_import(ov, seq, *import_id)?;
             state.status = ImportStatus::Previewed;
+            state.preview_seqs.1 = seq;
             state.counts = *counts;
             state.file_issues = file_issues.clone();
             save(ov, Table::Imports, keys::import(*import_id), &state)?;

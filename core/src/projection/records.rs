@@ -95,10 +95,15 @@ pub struct ImportState {
     pub file_issues: Vec<Issue>,
     /// A committed import of the same bytes that came before this one.
     pub already_imported_as: Option<ImportId>,
+    /// The sequence numbers of the preview's `FileReceived` and
+    /// `PreviewSummarised` events: its `RowValidated` events (the frozen
+    /// plan) lie between them.
+    pub preview_seqs: (u64, u64),
     pub commit: Option<CommitInfo>,
 }
 
-/// One previewed row: its frozen plan and findings.
+/// One previewed row: its frozen plan and findings (read from its
+/// `RowValidated` event).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlannedRow {
     pub row: u32,
