@@ -9,12 +9,16 @@ use super::{Ledger, LedgerError, NoProgress, Progress};
 use crate::catalogue::ids;
 use crate::event::{CommitCounts, Event, ImportId, Kind, RowOutcome};
 use crate::matching::CrmView;
-use crate::projection::records::{ImportState, ImportStatus, PlannedRow};
+use crate::projection::records::{ImportStatus, PlannedRow};
 use crate::store::Store;
 
 /// Turns the plan rows of an import into the events of its commit.
 struct CommitEvents<'a> {
     rows: PlanRows<'a>,
+    /// The CRM view as it was before this commit, for the staleness check
+    /// of each row (the commit's own events are not projected until the
+    /// whole commit is appended).
+    view: CrmView<'a>,
     import_id: ImportId,
     kind: Kind,
     next_crm_id: u64,
@@ -34,6 +38,17 @@ fn touch(mask: &mut u64, fields: &crate::event::Fields) {
 }
 
 impl CommitEvents<'_> {
+    /// Refuses the commit (by ending the event stream with an error, so
+    /// nothing is appended) when a row's plan no longer holds.
+    fn check(
+        view: &CrmView<'_>,
+        import_id: ImportId,
+        kind: Kind,
+        planned: &PlannedRow,
+    ) -> Result<(), LedgerError> {
+        check_not_stale(view, import_id, kind, planned)
+    }
+
     fn plan_events(&mut self, planned: PlannedRow) {
         let import_id = self.import_id;
         let row = planned.row;
@@ -120,7 +135,10 @@ impl Iterator for CommitEvents<'_> {
                 return None;
             }
             match self.rows.next() {
-                Some(planned) => match planned {
+                Some(planned) => match planned.and_then(|p| {
+                    Self::check(&self.view, self.import_id, self.kind, &p)?;
+                    Ok(p)
+                }) {
                     Ok(planned) => {
                         self.n_rows += 1;
                         if self.n_rows.is_multiple_of(4096) {
@@ -183,11 +201,11 @@ impl<S: Store> Ledger<S> {
                 errors: state.counts.errors,
             });
         }
-        self.check_not_stale(&state)?;
         let total = state.counts.create + state.counts.update + state.counts.unchanged;
         progress.start("committing", total);
         let events = CommitEvents {
             rows: PlanRows::new(self, &state),
+            view: CrmView { store: &self.store },
             import_id,
             kind: state.kind,
             next_crm_id: self.next_crm_id()?,
@@ -208,78 +226,78 @@ impl<S: Store> Ledger<S> {
             ))
         })
     }
+}
 
-    /// Refuses the commit when a record the plan relies on changed since
-    /// the preview: updated (version moved), or newly taking an export
-    /// value or name the plan would create.
-    fn check_not_stale(&self, state: &ImportState) -> Result<(), LedgerError> {
-        let (import_id, kind) = (state.import_id, state.kind);
-        let view = CrmView { store: &self.store };
-        for planned in PlanRows::new(self, state) {
-            let planned = planned?;
-            let stale = |why: String| {
-                LedgerError::Conflict(format!(
+/// Refuses a row whose plan relies on a record that changed since the
+/// preview: updated (version moved), or newly taking an export value or
+/// name the plan would create.
+fn check_not_stale(
+    view: &CrmView<'_>,
+    import_id: ImportId,
+    kind: Kind,
+    planned: &PlannedRow,
+) -> Result<(), LedgerError> {
+    {
+        let stale = |why: String| {
+            LedgerError::Conflict(format!(
                     "row {} of import {import_id} is stale: {why} since the preview; preview the file again",
                     planned.row
                 ))
-            };
-            match &planned.outcome {
-                RowOutcome::Update {
-                    crm_id,
-                    base_version,
-                    changes,
-                } => {
-                    let current = view.lead(*crm_id)?.map(|r| r.version);
-                    if current != Some(*base_version) {
-                        return Err(stale(format!("the record with CRM ID {crm_id} changed")));
-                    }
-                    // Export values are unique per kind: one the update
-                    // assigns may have been taken by a record created since.
-                    let export = changes.iter().find(|c| c.field == ids::EXPORT_VALUE);
-                    if let Some(change) = export {
-                        let export = change.after.to_string();
-                        if let Some(other) =
-                            view.by_export(kind, &export)?.filter(|id| id != crm_id)
-                        {
-                            return Err(stale(format!(
-                                "CRM ID {other} took Export Value `{export}`"
-                            )));
-                        }
+        };
+        match &planned.outcome {
+            RowOutcome::Update {
+                crm_id,
+                base_version,
+                changes,
+            } => {
+                let current = view.lead(*crm_id)?.map(|r| r.version);
+                if current != Some(*base_version) {
+                    return Err(stale(format!("the record with CRM ID {crm_id} changed")));
+                }
+                // Export values are unique per kind: one the update
+                // assigns may have been taken by a record created since.
+                let export = changes.iter().find(|c| c.field == ids::EXPORT_VALUE);
+                if let Some(change) = export {
+                    let export = change.after.to_string();
+                    if let Some(other) = view.by_export(kind, &export)?.filter(|id| id != crm_id) {
+                        return Err(stale(format!(
+                            "CRM ID {other} took Export Value `{export}`"
+                        )));
                     }
                 }
-                RowOutcome::Unchanged {
-                    crm_id,
-                    base_version,
-                } => {
-                    let current = view.lead(*crm_id)?.map(|r| r.version);
-                    if current != Some(*base_version) {
-                        return Err(stale(format!("the record with CRM ID {crm_id} changed")));
-                    }
-                }
-                RowOutcome::Create { fields, .. } => {
-                    let text = |id| {
-                        fields
-                            .iter()
-                            .find(|(f, _)| *f == id)
-                            .map(|(_, v)| v.to_string())
-                    };
-                    if let Some(export) = text(ids::EXPORT_VALUE) {
-                        if let Some(other) = view.by_export(kind, &export)? {
-                            return Err(stale(format!(
-                                "CRM ID {other} took Export Value `{export}`"
-                            )));
-                        }
-                    } else if let Some(name) = text(ids::LEAD_NAME) {
-                        if let Some(other) = view.by_name(kind, &name, 1)?.first() {
-                            return Err(stale(format!(
-                                "CRM ID {other} was created with the name `{name}`"
-                            )));
-                        }
-                    }
-                }
-                RowOutcome::Invalid => {}
             }
+            RowOutcome::Unchanged {
+                crm_id,
+                base_version,
+            } => {
+                let current = view.lead(*crm_id)?.map(|r| r.version);
+                if current != Some(*base_version) {
+                    return Err(stale(format!("the record with CRM ID {crm_id} changed")));
+                }
+            }
+            RowOutcome::Create { fields, .. } => {
+                let text = |id| {
+                    fields
+                        .iter()
+                        .find(|(f, _)| *f == id)
+                        .map(|(_, v)| v.to_string())
+                };
+                if let Some(export) = text(ids::EXPORT_VALUE) {
+                    if let Some(other) = view.by_export(kind, &export)? {
+                        return Err(stale(format!(
+                            "CRM ID {other} took Export Value `{export}`"
+                        )));
+                    }
+                } else if let Some(name) = text(ids::LEAD_NAME) {
+                    if let Some(other) = view.by_name(kind, &name, 1)?.first() {
+                        return Err(stale(format!(
+                            "CRM ID {other} was created with the name `{name}`"
+                        )));
+                    }
+                }
+            }
+            RowOutcome::Invalid => {}
         }
-        Ok(())
     }
+    Ok(())
 }
