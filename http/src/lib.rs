@@ -9,7 +9,8 @@
 //! Module map: `server` assembles the routes and runs them; `api` holds
 //! the operations (one `#[OpenApi]` struct per area); `wire` the
 //! poem-openapi mirrors of the core reports; `auth` the token middleware;
-//! `limit` the upload size limit; `error` the one error shape.
+//! `limit` the upload size limit; `error` the one error shape; `web` the
+//! web page (its files, and the two API routes it needs).
 #![forbid(unsafe_code)]
 
 mod api;
@@ -19,6 +20,7 @@ mod limit;
 mod server;
 #[cfg(test)]
 mod tests;
+mod web;
 mod wire;
 
 pub use error::ErrorBody;

@@ -7,7 +7,8 @@
 //! | `/api/openapi.json` | its OpenAPI document | no |
 //! | `/docs` | a browsable docs page (Swagger UI, assets embedded) | no |
 //! | `/healthz` | `{"status":"ok"}` | no |
-//! | `/` | a placeholder page (the web page comes later) | no |
+//! | `/`, `/leads/{id}`, … | the web page ([`crate::web`]) | no |
+//! | `/assets/…` | its stylesheet and scripts | no |
 
 use std::future::Future;
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use leadger_core::store::Store;
 use leadger_core::Ledger;
 use poem::listener::TcpAcceptor;
 use poem::middleware::{CatchPanic, Tracing};
-use poem::web::{Html, Json};
+use poem::web::Json;
 use poem::{get, handler, Endpoint, EndpointExt, IntoResponse, Route, Server};
 
 use crate::auth::RequireToken;
@@ -48,22 +49,12 @@ fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
 }
 
-#[handler]
-fn index() -> Html<&'static str> {
-    Html(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>leadger</title></head>\
-         <body><h1>leadger</h1><p>The HTTP API is under <code>/api</code>: \
-         see <a href=\"/docs\">/docs</a>.</p></body></html>",
-    )
-}
-
 /// The application: every route, with errors in the one JSON shape.
 pub fn app<S: Store + 'static>(ledger: Arc<Ledger<S>>, config: &Config) -> impl Endpoint {
     let api = crate::api::service(Arc::clone(&ledger));
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
-    Route::new()
-        .at("/", get(index))
+    crate::web::mount(Route::new())
         .at("/healthz", get(healthz))
         .nest("/docs", docs)
         .at("/api/openapi.json", spec)

@@ -21,6 +21,8 @@ fn the_openapi_document_lists_every_route() {
         ("/leads/{id}/history", "get"),
         ("/templates/{kind}", "get"),
         ("/ledger/verify", "get"),
+        ("/whoami", "get"),
+        ("/catalogue", "get"),
     ];
     let paths = spec["paths"].as_object().unwrap();
     for (path, method) in expected {

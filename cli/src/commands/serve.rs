@@ -25,7 +25,7 @@ pub struct Args {
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
     max_upload_mb: u64,
     /// Spreadsheets that would unpack past this many MiB are refused (413).
-    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..))]
     max_unpacked_mb: u64,
 }
 

@@ -62,14 +62,16 @@ impl FileFormat {
 pub struct Limits {
     /// Zip-based files (.xlsx, .ods) whose entries declare more unpacked
     /// bytes than this in total are refused before anything is unpacked
-    /// (a zip bomb is tiny on disk and huge once inflated).
+    /// (a zip bomb is tiny on disk and huge once inflated). The default,
+    /// 4 GiB, is well above a full worksheet of every template column
+    /// (1,048,575 rows of 37 columns unpack to about 1.4 GiB).
     pub max_unpacked_bytes: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_unpacked_bytes: 1 << 30,
+            max_unpacked_bytes: 4 << 30,
         }
     }
 }

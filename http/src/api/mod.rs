@@ -56,6 +56,7 @@ pub type Api<S> = (
     leads::LeadsApi<S>,
     templates::TemplatesApi<S>,
     ledger::LedgerApi<S>,
+    crate::web::SessionApi,
 );
 
 /// The API service: routes relative to `/api`, and the document that
@@ -66,6 +67,7 @@ pub fn service<S: Store + 'static>(ledger: Shared<S>) -> OpenApiService<Api<S>, 
         leads::LeadsApi::new(Arc::clone(&ledger)),
         templates::TemplatesApi::new(Arc::clone(&ledger)),
         ledger::LedgerApi::new(ledger),
+        crate::web::SessionApi,
     );
     OpenApiService::new(api, "leadger", env!("CARGO_PKG_VERSION"))
         .description(
