@@ -1,6 +1,8 @@
 //! Writing the generated rows as CSV (the `csv` crate) and as xlsx
 //! (`rust_xlsxwriter` in constant-memory mode, so a million rows never sit
-//! in memory), cached under `target/bench/data/` by version, N and format.
+//! in memory; strings inline, or with `--xlsx-shared-strings` in a
+//! shared-string table as Excel writes them, via its low-memory mode),
+//! cached under `target/bench/data/` by version, N and format.
 //!
 //! A file is written to `*.partial` and renamed when complete, so an
 //! interrupted run never leaves a truncated file that a later run would
@@ -47,17 +49,23 @@ pub struct Files {
 }
 
 /// The files for `rows` leads in `kind`, generated unless cached.
-pub fn ensure(dir: &Path, kind: FileKind, rows: u64) -> anyhow::Result<Files> {
+/// `shared` (xlsx only): strings in a shared-string table, as Excel saves
+/// them, instead of inline.
+pub fn ensure(dir: &Path, kind: FileKind, rows: u64, shared: bool) -> anyhow::Result<Files> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let ext = kind.name();
-    let main = dir.join(format!("leads-{VERSION}-{rows}.{ext}"));
-    let update = dir.join(format!("update-{VERSION}-{rows}.{ext}"));
+    let shared = shared && kind == FileKind::Xlsx;
+    let sst = if shared { "-sst" } else { "" };
+    let main = dir.join(format!("leads-{VERSION}-{rows}{sst}.{ext}"));
+    let update = dir.join(format!("update-{VERSION}-{rows}{sst}.{ext}"));
     let updated: Vec<u64> = (0..rows).filter(|&i| generator::updated(i)).collect();
     let lead_rows = (0..rows).map(generator::lead);
     let update_rows = updated.iter().map(|&i| generator::update(i));
-    cached(&main, |tmp| write(kind, tmp, dir, &HEADERS, lead_rows))?;
+    cached(&main, |tmp| {
+        write(kind, shared, tmp, dir, &HEADERS, lead_rows)
+    })?;
     cached(&update, |tmp| {
-        write(kind, tmp, dir, &UPDATE_HEADERS, update_rows)
+        write(kind, shared, tmp, dir, &UPDATE_HEADERS, update_rows)
     })?;
     Ok(Files {
         main,
@@ -87,6 +95,7 @@ fn cached(path: &Path, make: impl FnOnce(&Path) -> anyhow::Result<()>) -> anyhow
 
 fn write(
     kind: FileKind,
+    shared: bool,
     path: &Path,
     tmp_dir: &Path,
     headers: &[&str],
@@ -94,7 +103,7 @@ fn write(
 ) -> anyhow::Result<()> {
     match kind {
         FileKind::Csv => write_csv(path, headers, rows),
-        FileKind::Xlsx => write_xlsx(path, tmp_dir, headers, rows),
+        FileKind::Xlsx => write_xlsx(path, tmp_dir, shared, headers, rows),
     }
 }
 
@@ -169,6 +178,7 @@ struct Formats {
 fn write_xlsx(
     path: &Path,
     tmp_dir: &Path,
+    shared: bool,
     headers: &[&str],
     rows: impl Iterator<Item = Vec<Value>>,
 ) -> anyhow::Result<()> {
@@ -180,7 +190,13 @@ fn write_xlsx(
     };
     let mut book = Workbook::new();
     book.set_tempdir(tmp_dir)?;
-    let sheet = book.add_worksheet_with_constant_memory()?;
+    // Both modes keep one row in memory; "low memory" also keeps the
+    // shared-string table until the file is saved.
+    let sheet = if shared {
+        book.add_worksheet_with_low_memory()?
+    } else {
+        book.add_worksheet_with_constant_memory()?
+    };
     sheet.set_name("Leads")?;
     for (col, header) in headers.iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, *header, &formats.header)?;

@@ -12,7 +12,10 @@
 //! (default both), `--out FILE` (default `target/bench/results.json`),
 //! `--keep` (keep each series' data directory and step outputs under
 //! `target/bench/run/`), `--leadger PATH` (default: the `leadger` binary
-//! cargo built for this bench, `target/release/leadger`).
+//! cargo built for this bench, `target/release/leadger`),
+//! `--xlsx-inline-strings` (xlsx strings written inline, as constant-memory
+//! writers do; the default is a shared-string table, as Excel saves them,
+//! which is what admins bring and what the reference figures read).
 //!
 //! The `leadger` binary: cargo builds the package's binaries with the bench
 //! profile (which inherits `release`) before running a bench, and hands
@@ -45,6 +48,7 @@ struct Options {
     out: PathBuf,
     keep: bool,
     leadger: PathBuf,
+    shared_strings: bool,
 }
 
 enum Mode {
@@ -80,6 +84,7 @@ fn parse(args: Vec<String>) -> anyhow::Result<Mode> {
         out: bench_dir().join("results.json"),
         keep: false,
         leadger: PathBuf::from(env!("CARGO_BIN_EXE_leadger")),
+        shared_strings: true,
     };
     let mut is_bench = false;
     let mut args = args.into_iter();
@@ -88,6 +93,8 @@ fn parse(args: Vec<String>) -> anyhow::Result<Mode> {
         match arg.as_str() {
             "--bench" => is_bench = true,
             "--keep" => options.keep = true,
+            "--xlsx-shared-strings" => options.shared_strings = true,
+            "--xlsx-inline-strings" => options.shared_strings = false,
             "--rows" => options.rows = parse_rows(&value()?)?,
             "--formats" => options.formats = parse_formats(&value()?)?,
             "--out" => options.out = PathBuf::from(value()?),
@@ -105,7 +112,7 @@ fn parse(args: Vec<String>) -> anyhow::Result<Mode> {
                 })
             }
             "--help" | "-h" => {
-                println!("usage: cargo bench --bench import -- [--rows N,N] [--formats csv,xlsx] [--out FILE] [--keep] [--leadger PATH]");
+                println!("usage: cargo bench --bench import -- [--rows N,N] [--formats csv,xlsx] [--out FILE] [--keep] [--leadger PATH] [--xlsx-inline-strings]");
                 return Ok(Mode::NotBench);
             }
             other => bail!("unknown option {other}; see --help"),
@@ -164,8 +171,15 @@ fn run(mode: Mode) -> anyhow::Result<()> {
     for &rows in &options.rows {
         for &kind in &options.formats {
             eprintln!("bench: {} rows as {}", rows, kind.name());
-            let files = files::ensure(&bench_dir().join("data"), kind, rows)?;
-            series.push(steps::run(&env, kind, rows, &files)?);
+            let files = files::ensure(
+                &bench_dir().join("data"),
+                kind,
+                rows,
+                options.shared_strings,
+            )?;
+            let mut one = steps::run(&env, kind, rows, &files)?;
+            one.xlsx_shared_strings = options.shared_strings && kind == FileKind::Xlsx;
+            series.push(one);
         }
     }
     let targets: Vec<_> = series.iter().flat_map(report::targets).collect();

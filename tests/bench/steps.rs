@@ -57,6 +57,8 @@ pub struct Series {
     pub file_bytes: u64,
     pub update_rows: u64,
     pub update_file_bytes: u64,
+    /// xlsx written with a shared-string table (`--xlsx-shared-strings`).
+    pub xlsx_shared_strings: bool,
     pub steps: Vec<Step>,
     pub data_dir_bytes: u64,
     pub data_dir_allocated_bytes: u64,

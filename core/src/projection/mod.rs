@@ -19,6 +19,10 @@ use crate::store::{StoreError, Table};
 use overlay::Overlay;
 use records::{CommitInfo, ImportState, ImportStatus, LeadRecord, SubRecord, TokenRecord};
 
+/// The type tag of the one event that changes no projection
+/// (`RowValidated`: the frozen plan stays in the log).
+pub const UNPROJECTED: &str = "RowValidated";
+
 /// Why an event could not be applied: the projections disagree with the
 /// log (for example a lead updated before it was created).
 #[derive(Debug, thiserror::Error)]
