@@ -264,10 +264,7 @@ pub fn parse_row(
                     store_value(&mut parsed, def, Value::Text(code), issues);
                 }
                 Err(nf) => {
-                    let hint = nf
-                        .suggestion
-                        .map(|s| format!("did you mean `{s}`? "))
-                        .unwrap_or_default();
+                    let hint = did_you_mean(nf);
                     issues.push(error(
                         row,
                         def.header,
@@ -281,6 +278,13 @@ pub fn parse_row(
         }
     }
     parsed
+}
+
+/// The "did you mean" part of a message, when a close value exists.
+fn did_you_mean(nf: crate::reference::NotFound) -> String {
+    nf.suggestion
+        .map(|s| format!("did you mean `{s}`? "))
+        .unwrap_or_default()
 }
 
 fn store_value(parsed: &mut ParsedRow, def: &FieldDef, value: Value, issues: &mut Vec<Issue>) {
@@ -323,10 +327,7 @@ fn resolve<'a>(
             Ok(item) => Some(Value::Text(item.to_string())),
             Err(nf) => {
                 let allowed = reference.active_items(list).join(", ");
-                let hint = nf
-                    .suggestion
-                    .map(|s| format!("did you mean `{s}`? "))
-                    .unwrap_or_default();
+                let hint = did_you_mean(nf);
                 issues.push(error(
                     row,
                     def.header,
@@ -345,10 +346,7 @@ fn resolve<'a>(
                 Some(Value::Text(country.code.clone()))
             }
             Err(nf) => {
-                let hint = nf
-                    .suggestion
-                    .map(|s| format!("did you mean `{s}`? "))
-                    .unwrap_or_default();
+                let hint = did_you_mean(nf);
                 issues.push(error(
                     row,
                     def.header,
