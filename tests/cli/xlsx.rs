@@ -50,7 +50,7 @@ fn xlsx_text_number_and_date_cells_keep_their_meaning() {
             "Phone": "1234500000",
             "Postal Code": "02134",
             "Birthdate": "1980-04-30",
-            "Annual Revenue": "1234.5",
+            "Annual Revenue": "1234.50",
             "Employees": 250,
             "Do Not Contact": true,
         })
@@ -138,7 +138,7 @@ fn xlsx_sub_record_cells_read_percent_amount_and_date_cells() {
     env.import_file(&file, &[]);
     assert_eq!(
         env.lead(1)["opportunities"],
-        json!([{"Opportunity Title": "Deal", "Opportunity Amount": "12500",
+        json!([{"Opportunity Title": "Deal", "Opportunity Amount": "12500.00",
                 "Opportunity Close Date": "2026-06-30", "Opportunity Probability": 40}])
     );
     assert_eq!(

@@ -216,7 +216,14 @@ pub(super) fn decimal(cell: &Cell) -> Parsed {
             .map_err(|_| NumError::TooLarge)
     });
     match read {
-        Ok(d) => Parsed::Value(Value::Decimal(d)),
+        // Amounts keep at least cents, so the same value reads the same
+        // from a number cell (`1234.5`) and from text (`1,234.50`).
+        Ok(mut d) => {
+            if d.scale() < 2 {
+                d.rescale(2);
+            }
+            Parsed::Value(Value::Decimal(d))
+        }
         Err(NumError::TooLarge) => Parsed::Unreadable(format!(
             "{} has too many digits for an amount: check it; the value was ignored",
             Shown(&cell_text(cell))

@@ -549,3 +549,20 @@ fn long_values_are_shortened_in_messages() {
     assert!(msg.contains(&format!("`{}…`", "z".repeat(60))), "{msg}");
     assert!(msg.len() < 200, "{msg}");
 }
+
+/// Regression: a money cell from xlsx read as `133064600` while the same
+/// amount typed in a CSV read as `133064600.00`.
+#[test]
+fn amounts_read_the_same_from_number_cells_and_text() {
+    let Some(field) = field_by_header("Annual Revenue") else {
+        panic!("no Annual Revenue field")
+    };
+    let shown = |cell: Cell| match parse_cell(field, &cell, DateFormat::Us) {
+        Parsed::Value(v) => v.to_string(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(shown(Cell::Number(133_064_600.0)), "133064600.00");
+    assert_eq!(shown(text("$133,064,600.00")), "133064600.00");
+    assert_eq!(shown(Cell::Number(1234.5)), shown(text("1,234.50")));
+    assert_eq!(shown(text("0.125")), "0.125");
+}
