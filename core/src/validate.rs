@@ -174,12 +174,49 @@ fn cat_idx(cat: Category) -> usize {
     cat as usize
 }
 
+/// The reference data of one preview, with a memory of the values it
+/// rejected: working out a "did you mean" costs tens of microseconds (it
+/// compares against hundreds of names), and a large file tends to repeat
+/// the same bad value on many rows.
+pub struct Resolver {
+    pub reference: ReferenceData,
+    rejected: std::collections::HashMap<(FieldId, String), String>,
+}
+
+/// At most this many distinct rejected values are remembered, so the memory
+/// stays bounded whatever the file holds.
+const MAX_REMEMBERED: usize = 10_000;
+
+impl Resolver {
+    pub fn new(reference: ReferenceData) -> Self {
+        Resolver {
+            reference,
+            rejected: Default::default(),
+        }
+    }
+
+    /// The message given before for this field and (context-qualified)
+    /// value, if it was rejected before.
+    fn known_bad(&self, field: FieldId, key: &str) -> Option<String> {
+        if self.rejected.is_empty() {
+            return None;
+        }
+        self.rejected.get(&(field, key.to_string())).cloned()
+    }
+
+    fn remember(&mut self, field: FieldId, key: String, message: &str) {
+        if self.rejected.len() < MAX_REMEMBERED {
+            self.rejected.insert((field, key), message.to_string());
+        }
+    }
+}
+
 /// Reads one data row; findings go to `issues`.
 pub fn parse_row(
     map: &HeaderMap,
     sheet_row: &SheetRow,
     dates: DateFormat,
-    reference: &ReferenceData,
+    resolver: &mut Resolver,
     issues: &mut Vec<Issue>,
 ) -> ParsedRow {
     let row = sheet_row.row;
@@ -225,7 +262,7 @@ pub fn parse_row(
                     value,
                     &shown,
                     row,
-                    reference,
+                    resolver,
                     issues,
                     &mut country_code,
                     &mut state_cell,
@@ -257,21 +294,24 @@ pub fn parse_row(
     }
     if let Some((def, text)) = state_cell {
         let country = country_code.unwrap_or_else(|| "US".to_string());
+        let reference = &resolver.reference;
         if reference.has_states(&country) {
-            match reference.state(&country, &text) {
-                Ok(state) => {
-                    let code = state.code.clone();
-                    store_value(&mut parsed, def, Value::Text(code), issues);
-                }
-                Err(nf) => {
-                    let hint = did_you_mean(nf);
-                    issues.push(error(
-                        row,
-                        def.header,
-                        &text,
-                        format!("`{text}` is not a state of {country}: {hint}use the state's code or name, or fix the Country"),
-                    ));
-                }
+            let key = format!("{country}/{text}");
+            let found = match resolver.known_bad(def.id, &key) {
+                Some(message) => Err(message),
+                None => match reference.state(&country, &text) {
+                    Ok(state) => Ok(state.code.clone()),
+                    Err(nf) => {
+                        let hint = did_you_mean(nf);
+                        let message = format!("`{text}` is not a state of {country}: {hint}use the state's code or name, or fix the Country");
+                        resolver.remember(def.id, key, &message);
+                        Err(message)
+                    }
+                },
+            };
+            match found {
+                Ok(code) => store_value(&mut parsed, def, Value::Text(code), issues),
+                Err(message) => issues.push(error(row, def.header, &text, message)),
             }
         } else {
             store_value(&mut parsed, def, Value::Text(text), issues);
@@ -316,54 +356,55 @@ fn resolve<'a>(
     value: Value,
     shown: &str,
     row: u32,
-    reference: &ReferenceData,
+    resolver: &mut Resolver,
     issues: &mut Vec<Issue>,
     country_code: &mut Option<String>,
     state_cell: &mut Option<(&'a FieldDef, String)>,
 ) -> Option<Value> {
     let text = value.to_string();
-    match def.ty {
+    if matches!(def.ty, FieldType::List(_) | FieldType::Country) {
+        if let Some(message) = resolver.known_bad(def.id, &text) {
+            issues.push(error(row, def.header, shown, message));
+            if def.ty == FieldType::Country {
+                *country_code = Some(String::new());
+            }
+            return None;
+        }
+    }
+    let reference = &resolver.reference;
+    let rejected = match def.ty {
         FieldType::List(list) => match reference.list_item(list, &text) {
-            Ok(item) => Some(Value::Text(item.to_string())),
+            Ok(item) => return Some(Value::Text(item.to_string())),
             Err(nf) => {
                 let allowed = reference.active_items(list).join(", ");
                 let hint = did_you_mean(nf);
-                issues.push(error(
-                    row,
-                    def.header,
-                    shown,
-                    format!(
-                        "`{text}` is not an item of the {} list: {hint}use one of: {allowed}",
-                        list.title()
-                    ),
-                ));
-                None
+                format!(
+                    "`{text}` is not an item of the {} list: {hint}use one of: {allowed}",
+                    list.title()
+                )
             }
         },
         FieldType::Country => match reference.country(&text) {
             Ok(country) => {
                 *country_code = Some(country.code.clone());
-                Some(Value::Text(country.code.clone()))
+                return Some(Value::Text(country.code.clone()));
             }
             Err(nf) => {
-                let hint = did_you_mean(nf);
-                issues.push(error(
-                    row,
-                    def.header,
-                    shown,
-                    format!("`{text}` is not a country: {hint}use a two-letter ISO 3166 code (US, CA, GB, …) or the English name"),
-                ));
                 // An unknown country must not make a valid state look wrong.
                 *country_code = Some(String::new());
-                None
+                let hint = did_you_mean(nf);
+                format!("`{text}` is not a country: {hint}use a two-letter ISO 3166 code (US, CA, GB, …) or the English name")
             }
         },
         FieldType::State => {
             *state_cell = Some((def, text));
-            None
+            return None;
         }
-        _ => Some(value),
-    }
+        _ => return Some(value),
+    };
+    resolver.remember(def.id, text, &rejected);
+    issues.push(error(row, def.header, shown, rejected));
+    None
 }
 
 #[cfg(test)]
@@ -376,5 +417,77 @@ mod tests {
         assert_eq!(column_letter(25), "Z");
         assert_eq!(column_letter(26), "AA");
         assert_eq!(column_letter(27), "AB");
+    }
+}
+
+#[cfg(test)]
+mod resolver_tests {
+    use super::*;
+    use crate::cell::Cell;
+
+    fn row(n: u32, country: &str, state: &str) -> SheetRow {
+        SheetRow {
+            row: n,
+            cells: vec![
+                Cell::Text("Acme".into()),
+                Cell::Text(country.into()),
+                Cell::Text(state.into()),
+            ],
+        }
+    }
+
+    /// A bad value repeated on many rows gets the same full message on each
+    /// row, whether the "did you mean" was worked out or remembered.
+    #[test]
+    fn repeated_bad_values_get_the_same_message_on_every_row() {
+        let headers: Vec<String> = ["Lead Name", "Country", "State"].map(String::from).into();
+        let mut file_issues = Vec::new();
+        let map = map_headers(&headers, &mut file_issues);
+        let mut resolver = Resolver::new(ReferenceData::defaults());
+        let mut per_row = Vec::new();
+        for n in 2..5 {
+            let mut issues = Vec::new();
+            parse_row(
+                &map,
+                &row(n, "USA", "ZZ"),
+                DateFormat::Us,
+                &mut resolver,
+                &mut issues,
+            );
+            let mut again = Vec::new();
+            parse_row(
+                &map,
+                &row(n, "US", "ZZ"),
+                DateFormat::Us,
+                &mut resolver,
+                &mut again,
+            );
+            per_row.push((issues, again));
+        }
+        for (issues, again) in &per_row {
+            assert_eq!(issues.len(), 1, "{issues:?}");
+            assert_eq!(issues[0].message, per_row[0].0[0].message);
+            assert!(
+                issues[0].message.contains("did you mean `US`"),
+                "{}",
+                issues[0].message
+            );
+            assert_eq!(again.len(), 1);
+            assert_eq!(again[0].column, "State");
+            assert_eq!(again[0].message, per_row[0].1[0].message);
+        }
+        let mut fine = Vec::new();
+        let parsed = parse_row(
+            &map,
+            &row(9, "ca", "on"),
+            DateFormat::Us,
+            &mut resolver,
+            &mut fine,
+        );
+        assert!(fine.is_empty(), "{fine:?}");
+        assert_eq!(
+            parsed.text(crate::catalogue::ids::STATE).as_deref(),
+            Some("ON")
+        );
     }
 }

@@ -9,7 +9,6 @@ use crate::event::{Event, Issue, Kind, PreviewCounts, RowOutcome, Severity};
 use crate::matching::Matcher;
 use crate::parse::DateFormat;
 use crate::read::{self, FileFormat, RowSource};
-use crate::reference::ReferenceData;
 use crate::store::Store;
 use crate::validate::{self, HeaderMap};
 
@@ -30,7 +29,7 @@ struct PreviewEvents<'a> {
     rows: Box<dyn RowSource>,
     map: HeaderMap,
     matcher: Matcher<'a>,
-    reference: ReferenceData,
+    resolver: validate::Resolver,
     import_id: u64,
     date_format: DateFormat,
     counts: PreviewCounts,
@@ -47,7 +46,7 @@ impl PreviewEvents<'_> {
             &self.map,
             &sheet_row,
             self.date_format,
-            &self.reference,
+            &mut self.resolver,
             &mut issues,
         );
         let (outcome, lead_name) = if self.map.has_key_column {
@@ -182,7 +181,7 @@ impl<S: Store> Ledger<S> {
             rows,
             map,
             matcher: Matcher::new(&self.store, cmd.kind),
-            reference,
+            resolver: validate::Resolver::new(reference),
             import_id,
             date_format: cmd.date_format,
             counts: PreviewCounts::default(),
