@@ -38,7 +38,15 @@ impl Global {
     ) -> anyhow::Result<Ledger<SledStore>> {
         let mut options = options_from_env();
         adjust(&mut options);
-        let store = SledStore::open(&self.data_dir, StoreOptions::default())?;
+        let mut store_options = StoreOptions::default();
+        // A tuning knob for large imports and the benchmark: sled's cache.
+        if let Some(mb) = std::env::var("LEADGER_CACHE_MB")
+            .ok()
+            .and_then(|m| m.parse::<u64>().ok())
+        {
+            store_options.cache_bytes = mb * 1024 * 1024;
+        }
+        let store = SledStore::open(&self.data_dir, store_options)?;
         let ledger = Ledger::open(store, Box::new(SystemClock), options)
             .with_context(|| format!("cannot open the ledger in {}", self.data_dir.display()))?;
         Ok(ledger)
