@@ -96,6 +96,13 @@ pub fn unseal(seq: u64, bytes: &[u8]) -> Result<(Envelope, Hash), LogError> {
 /// Decodes a stored event completely.
 pub fn read_event(seq: u64, bytes: &[u8]) -> Result<Recorded, LogError> {
     let (envelope, hash) = unseal(seq, bytes)?;
+    decode_payload(envelope, hash)
+}
+
+/// Completes an unsealed envelope with its decoded event (for callers that
+/// looked at the envelope first and want to skip some events cheaply).
+pub fn decode_payload(envelope: Envelope, hash: Hash) -> Result<Recorded, LogError> {
+    let seq = envelope.seq;
     let event =
         codec::decode(&envelope.payload).map_err(|source| LogError::Decode { seq, source })?;
     Ok(Recorded {

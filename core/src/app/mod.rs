@@ -127,7 +127,7 @@ impl<S: Store> Ledger<S> {
                 let seed = Event::ReferenceSeeded {
                     data: ReferenceData::defaults(),
                 };
-                ledger.append(SYSTEM, std::iter::once(Ok(seed)), &NoProgress)?;
+                ledger.append_one(SYSTEM, seed)?;
             }
         }
         Ok(ledger)
@@ -208,6 +208,12 @@ impl<S: Store> Ledger<S> {
                 Err(e)
             }
         }
+    }
+
+    /// Appends one event (the caller holds the writer lock).
+    fn append_one(&self, actor: &str, event: Event) -> Result<(), LedgerError> {
+        self.append(actor, std::iter::once(Ok(event)), &NoProgress)?;
+        Ok(())
     }
 
     fn append_events(
@@ -305,10 +311,9 @@ impl<S: Store> Ledger<S> {
                 }
                 // The plan rows of a preview stay in the log and project to
                 // nothing: check their hash, skip decoding their payload.
-                let (envelope, _) = log::unseal(seq, &bytes)?;
+                let (envelope, hash) = log::unseal(seq, &bytes)?;
                 if envelope.type_tag != projection::UNPROJECTED {
-                    let rec = log::read_event(seq, &bytes)?;
-                    projection::apply(&mut ov, &rec)?;
+                    projection::apply(&mut ov, &log::decode_payload(envelope, hash)?)?;
                 }
                 next += 1;
                 n += 1;

@@ -6,7 +6,7 @@ use super::report::{
     ImportReport, ImportSummary, IssueView, LeadListing, LeadView, PlanRowView, RebuildReport,
     VerifyReport,
 };
-use super::{Ledger, LedgerError, NoProgress, SYSTEM};
+use super::{Ledger, LedgerError, SYSTEM};
 use crate::catalogue::{ids, FieldId, ListName};
 use crate::codec;
 use crate::event::{CrmId, Event, ImportId, Kind, RowOutcome, Severity};
@@ -65,7 +65,7 @@ impl<S: Store> Ledger<S> {
             list,
             item: item.trim().to_string(),
         };
-        self.append(actor, std::iter::once(Ok(event)), &NoProgress)?;
+        self.append_one(actor, event)?;
         Ok(())
     }
 
@@ -95,7 +95,7 @@ impl<S: Store> Ledger<S> {
             list,
             item: canonical,
         };
-        self.append(actor, std::iter::once(Ok(event)), &NoProgress)?;
+        self.append_one(actor, event)?;
         Ok(())
     }
 

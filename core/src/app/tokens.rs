@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::report::timestamp;
-use super::{Ledger, LedgerError, NoProgress};
+use super::{Ledger, LedgerError};
 use crate::codec;
 use crate::event::{Event, Hash, Role};
 use crate::projection::keys;
@@ -126,7 +126,7 @@ impl<S: Store> Ledger<S> {
             role,
             token_hash: hash_secret(&secret),
         };
-        self.append(actor, std::iter::once(Ok(event)), &NoProgress)?;
+        self.append_one(actor, event)?;
         Ok(secret)
     }
 
@@ -146,7 +146,7 @@ impl<S: Store> Ledger<S> {
         let event = Event::TokenRevoked {
             name: name.to_string(),
         };
-        self.append(actor, std::iter::once(Ok(event)), &NoProgress)?;
+        self.append_one(actor, event)?;
         Ok(())
     }
 
@@ -272,7 +272,7 @@ mod tests {
         let secret = l.create_token("ops", Role::Admin, "cli").unwrap();
         l.create_token("gone", Role::Auditor, "cli").unwrap();
         l.revoke_token("gone", "cli").unwrap();
-        let report = l.rebuild(&NoProgress).unwrap();
+        let report = l.rebuild(&crate::app::NoProgress).unwrap();
         assert!(report.identical);
         assert_eq!(
             l.authenticate(&secret).unwrap(),
