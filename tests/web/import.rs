@@ -88,6 +88,13 @@ async fn a_file_with_errors_shows_every_error_and_cannot_be_imported() {
 
         // Copy, and the same text to select by hand.
         b.click("#errors-table button.copy").await;
+        // The clipboard answer is asynchronous: wait for the status to say
+        // something (waiting for "" would match the empty status at once).
+        b.wait_until(
+            "the copy status says what happened",
+            "return document.querySelector('#errors-table .copy-status').textContent.trim() !== '';",
+        )
+        .await;
         let said = b.wait_text("#errors-table .copy-status", "").await;
         assert!(said.contains("Copied 3 rows") || said.contains("Select the text"), "{said}");
         b.eval("document.querySelector('#errors-table details').open = true;", vec![]).await;
