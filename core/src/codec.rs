@@ -31,10 +31,17 @@ fn config() -> bincode::config::Configuration {
 /// Encodes a value behind the current format tag.
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CodecError> {
     let mut out = Vec::with_capacity(64);
-    out.push(TAG_BINCODE2);
-    bincode::serde::encode_into_std_write(value, &mut out, config())
-        .map_err(|e| CodecError::Encode(e.to_string()))?;
+    encode_into(value, &mut out)?;
     Ok(out)
+}
+
+/// Encodes a value behind the current format tag at the end of `out`
+/// (no allocation of its own when `out` has room).
+pub fn encode_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), CodecError> {
+    out.push(TAG_BINCODE2);
+    bincode::serde::encode_into_std_write(value, out, config())
+        .map_err(|e| CodecError::Encode(e.to_string()))?;
+    Ok(())
 }
 
 /// Decodes a value written by [`encode`], refusing trailing bytes.

@@ -112,9 +112,93 @@ pub fn decode_payload(envelope: Envelope, hash: Hash) -> Result<Recorded, LogErr
     })
 }
 
-/// The key of event `seq` in the events table.
+/// The key of the block whose last event is `seq` in the events table.
 pub fn seq_key(seq: u64) -> [u8; 8] {
     seq.to_be_bytes()
+}
+
+/// The format byte that opens every block of events.
+pub const BLOCK_FORMAT: u8 = 1;
+/// Format byte, first sequence number (u64 LE), event count (u32 LE).
+pub const BLOCK_HEADER_LEN: usize = 1 + 8 + 4;
+
+/// Builds one block of the events table: consecutive sealed events stored
+/// as one value, under the key of its *last* event ([`seq_key`]), so that
+/// the block holding event `n` is the first block at or after key `n`.
+///
+/// Layout: `[BLOCK_FORMAT][first seq: u64 LE][count: u32 LE]`, then per
+/// event `[len: u32 LE][encode(Envelope) ++ blake3]`. The hash chain is per
+/// event, exactly as if each event were stored alone: a block is only how
+/// the store is asked to keep them (one write for many events).
+pub struct BlockBuilder {
+    first: u64,
+    count: u32,
+    bytes: Vec<u8>,
+}
+
+impl BlockBuilder {
+    /// An empty block whose first event will be `first`.
+    pub fn new(first: u64, capacity: usize) -> Self {
+        let mut bytes = Vec::with_capacity(capacity.max(BLOCK_HEADER_LEN));
+        bytes.push(BLOCK_FORMAT);
+        bytes.extend_from_slice(&first.to_le_bytes());
+        bytes.extend_from_slice(&0u32.to_le_bytes());
+        BlockBuilder {
+            first,
+            count: 0,
+            bytes,
+        }
+    }
+
+    /// Seals the envelope (its `seq` must be the block's next) into the
+    /// block and returns its hash.
+    pub fn push(&mut self, envelope: &Envelope) -> Result<Hash, LogError> {
+        debug_assert_eq!(envelope.seq, self.first + u64::from(self.count));
+        let len_at = self.bytes.len();
+        self.bytes.extend_from_slice(&[0u8; 4]);
+        let body_at = self.bytes.len();
+        if let Err(e) = codec::encode_into(envelope, &mut self.bytes) {
+            self.bytes.truncate(len_at);
+            return Err(LogError::Encode(e));
+        }
+        let hash = *blake3::hash(&self.bytes[body_at..]).as_bytes();
+        self.bytes.extend_from_slice(&hash);
+        let len = u32::try_from(self.bytes.len() - body_at)
+            .map_err(|_| LogError::Encode(CodecError::Encode("event over 4 GiB".into())))?;
+        self.bytes[len_at..body_at].copy_from_slice(&len.to_le_bytes());
+        self.count += 1;
+        Ok(hash)
+    }
+
+    /// Events in the block so far.
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// Bytes in the block so far.
+    pub fn size(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// The block's key and value, or `None` when it holds no event.
+    pub fn finish(mut self) -> Option<([u8; 8], Vec<u8>)> {
+        if self.count == 0 {
+            return None;
+        }
+        let last = self.first + u64::from(self.count) - 1;
+        self.bytes[9..13].copy_from_slice(&self.count.to_le_bytes());
+        Some((seq_key(last), self.bytes))
+    }
+}
+
+/// The header of a stored block: its first sequence number and count.
+pub fn block_header(bytes: &[u8]) -> Option<(u64, u32)> {
+    if bytes.len() < BLOCK_HEADER_LEN || bytes[0] != BLOCK_FORMAT {
+        return None;
+    }
+    let first = u64::from_le_bytes(bytes[1..9].try_into().ok()?);
+    let count = u32::from_le_bytes(bytes[9..13].try_into().ok()?);
+    Some((first, count))
 }
 
 #[cfg(test)]
@@ -166,5 +250,30 @@ mod tests {
             unseal(0, &bytes[..10]),
             Err(LogError::Truncated { .. })
         ));
+    }
+
+    #[test]
+    fn a_block_keeps_each_event_sealed_alone() {
+        let mut block = BlockBuilder::new(5, 0);
+        let h5 = block.push(&envelope(5, GENESIS)).unwrap();
+        let h6 = block.push(&envelope(6, h5)).unwrap();
+        let (key, bytes) = block.finish().unwrap();
+        assert_eq!(key, seq_key(6), "a block is keyed by its last event");
+        assert_eq!(block_header(&bytes), Some((5, 2)));
+        let (alone, h6_alone) = seal(&envelope(6, h5)).unwrap();
+        assert_eq!(h6, h6_alone);
+        assert!(
+            bytes.ends_with(&alone),
+            "the frame is the event as sealed alone"
+        );
+    }
+
+    /// Regression: an append whose events exactly filled its last block
+    /// finished an empty block too, under the key of the previous block's
+    /// last event, and so overwrote it.
+    #[test]
+    fn an_empty_block_is_not_stored() {
+        assert!(BlockBuilder::new(8, 0).finish().is_none());
+        assert!(BlockBuilder::new(0, 0).finish().is_none());
     }
 }

@@ -77,14 +77,8 @@ fn perform(op: &str, dir: &Path) -> String {
         "dump-raw" | "flip-event-byte" | "remove-event" => {
             let db = sled::open(dir.join("db")).expect("open the sled db");
             let events = db.open_tree("events").expect("the events tree");
-            let key = seq.to_be_bytes();
-            if name == "flip-event-byte" {
-                let mut value = events.get(key).expect("read").expect("the event").to_vec();
-                let middle = value.len() / 2;
-                value[middle] ^= 0x01;
-                events.insert(key, value).expect("write");
-            } else if name == "remove-event" {
-                events.remove(key).expect("remove").expect("the event");
+            if name != "dump-raw" {
+                alter_event(&events, seq, name == "remove-event");
             }
             db.flush().expect("flush");
             let skip: BTreeSet<&[u8]> = [&b"events"[..], b"log_meta"].into();
@@ -102,6 +96,38 @@ fn perform(op: &str, dir: &Path) -> String {
         other => panic!("unknown database op {other:?}"),
     }
     text
+}
+
+/// Flips a byte in the middle of event `seq`, or cuts the event out of the
+/// block that holds it (the block's later events then sit one place early,
+/// as if the event had never been written). Blocks are keyed by their last
+/// event, so the block holding `seq` is the first at or after its key.
+fn alter_event(events: &sled::Tree, seq: u64, remove: bool) {
+    let (key, value) = events
+        .range(seq.to_be_bytes()..)
+        .next()
+        .expect("a block")
+        .expect("read a block");
+    let mut block = value.to_vec();
+    let (first, count) = leadger_core::log::block_header(&block).expect("a block header");
+    let mut pos = leadger_core::log::BLOCK_HEADER_LEN;
+    for _ in first..seq {
+        pos += 4 + frame_len(&block, pos);
+    }
+    let len = frame_len(&block, pos);
+    if remove {
+        block.drain(pos..pos + 4 + len);
+        let count_at = leadger_core::log::BLOCK_HEADER_LEN - 4;
+        block[count_at..count_at + 4].copy_from_slice(&(count - 1).to_le_bytes());
+    } else {
+        block[pos + 4 + len / 2] ^= 0x01;
+    }
+    events.insert(key, block).expect("write the block");
+}
+
+fn frame_len(block: &[u8], pos: usize) -> usize {
+    let bytes: [u8; 4] = block[pos..pos + 4].try_into().expect("a frame length");
+    u32::from_le_bytes(bytes) as usize
 }
 
 /// In a child process started by [`run`]: performs the op. Run as a test

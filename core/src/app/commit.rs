@@ -175,6 +175,19 @@ impl<S: Store> Ledger<S> {
         actor: &str,
         progress: &dyn Progress,
     ) -> Result<CommitReport, LedgerError> {
+        self.commit_import(import_id, actor, progress)?;
+        self.commit_report(import_id)?
+            .ok_or_else(|| no_commit_record(import_id))
+    }
+
+    /// [`Ledger::commit`] without reading the answer back (for
+    /// [`Ledger::commit_report_streamed`]).
+    pub fn commit_import(
+        &self,
+        import_id: ImportId,
+        actor: &str,
+        progress: &dyn Progress,
+    ) -> Result<(), LedgerError> {
         let _w = self.lock();
         let state = self.import_state(import_id)?;
         match state.status {
@@ -219,13 +232,15 @@ impl<S: Store> Ledger<S> {
         };
         self.append(actor, events, &NoProgress)?;
         progress.finish();
-        drop(_w);
-        self.commit_report(import_id)?.ok_or_else(|| {
-            LedgerError::Corrupt(format!(
-                "import {import_id} committed but has no commit record"
-            ))
-        })
+        Ok(())
     }
+}
+
+/// The error for an import that committed but has no commit record.
+pub(crate) fn no_commit_record(import_id: ImportId) -> LedgerError {
+    LedgerError::Corrupt(format!(
+        "import {import_id} committed but has no commit record"
+    ))
 }
 
 /// Refuses a row whose plan relies on a record that changed since the

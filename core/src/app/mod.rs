@@ -17,6 +17,7 @@
 
 mod commit;
 pub mod error;
+mod events;
 mod preview;
 pub mod query;
 pub mod report;
@@ -94,6 +95,9 @@ impl Default for LedgerOptions {
 }
 
 const HEAD: &[u8] = b"head";
+/// A block of the events table closes once it holds this many bytes (see
+/// [`log::BlockBuilder`]): few, large values are what sled writes fastest.
+const BLOCK_BYTES: usize = 256 * 1024;
 const SYSTEM: &str = "system";
 
 /// The ledger: commands and queries over one store.
@@ -227,7 +231,9 @@ impl<S: Store> Ledger<S> {
         let mut tip = head.tip;
         let mut versions: HashMap<Stream, u64> = HashMap::new();
         let mut batch = WriteBatch::default();
+        let mut in_batch = 0usize;
         let mut n_chunks = 0;
+        let mut block = log::BlockBuilder::new(seq, BLOCK_BYTES + BLOCK_BYTES / 4);
         for event in events {
             let event = event?;
             let stream = event.stream();
@@ -257,15 +263,27 @@ impl<S: Store> Ledger<S> {
                 prev_hash: tip,
                 payload: codec::encode(&event)?,
             };
-            let (bytes, hash) = log::seal(&envelope)?;
-            batch.put(Table::Events, log::seq_key(seq).to_vec(), bytes);
-            tip = hash;
+            tip = block.push(&envelope)?;
             seq += 1;
-            if batch.len() >= self.options.chunk {
+            in_batch += 1;
+            if block.size() >= BLOCK_BYTES || in_batch >= self.options.chunk {
+                let full = std::mem::replace(
+                    &mut block,
+                    log::BlockBuilder::new(seq, BLOCK_BYTES + BLOCK_BYTES / 4),
+                );
+                if let Some((key, value)) = full.finish() {
+                    batch.put(Table::Events, key.to_vec(), value);
+                }
+            }
+            if in_batch >= self.options.chunk {
                 self.store.write(std::mem::take(&mut batch))?;
+                in_batch = 0;
                 n_chunks += 1;
                 self.point("events_written", n_chunks);
             }
+        }
+        if let Some((key, value)) = block.finish() {
+            batch.put(Table::Events, key.to_vec(), value);
         }
         let new_head = LogHead { next_seq: seq, tip };
         batch.put(Table::LogMeta, HEAD.to_vec(), codec::encode(&new_head)?);
@@ -298,26 +316,21 @@ impl<S: Store> Ledger<S> {
         if next < end {
             progress.start("applying", end - next);
         }
+        let mut cursor = events::EventCursor::new(&self.store, next, end);
         while next < end {
             let mut ov = Overlay::new(&self.store);
             let mut n = 0;
-            for entry in self.store.scan(Table::Events, &[], &log::seq_key(next)) {
-                let (key, bytes) = entry?;
-                let seq = keys::tail_u64(&key).unwrap_or(u64::MAX);
-                if seq != next {
-                    return Err(LedgerError::Corrupt(format!(
-                        "event {next} is missing from the log (found {seq} instead)"
-                    )));
-                }
+            while let Some(entry) = cursor.next_event() {
+                let (seq, bytes) = entry?;
                 // The plan rows of a preview stay in the log and project to
                 // nothing: check their hash, skip decoding their payload.
-                let (envelope, hash) = log::unseal(seq, &bytes)?;
+                let (envelope, hash) = log::unseal(seq, bytes)?;
                 if envelope.type_tag != projection::UNPROJECTED {
                     projection::apply(&mut ov, &log::decode_payload(envelope, hash)?)?;
                 }
                 next += 1;
                 n += 1;
-                if n >= self.options.chunk || next >= end {
+                if n >= self.options.chunk {
                     break;
                 }
             }

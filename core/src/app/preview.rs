@@ -5,7 +5,7 @@ use std::io::Read;
 
 use super::report::ImportReport;
 use super::{Ledger, LedgerError, Progress};
-use crate::event::{Event, Issue, Kind, PreviewCounts, RowOutcome, Severity};
+use crate::event::{Event, ImportId, Issue, Kind, PreviewCounts, RowOutcome, Severity};
 use crate::matching::Matcher;
 use crate::parse::DateFormat;
 use crate::read::{self, FileFormat, RowSource};
@@ -144,6 +144,18 @@ impl<S: Store> Ledger<S> {
         src: &mut dyn Read,
         progress: &dyn Progress,
     ) -> Result<ImportReport, LedgerError> {
+        let import_id = self.preview_import(cmd, src, progress)?;
+        self.import_report(import_id)
+    }
+
+    /// [`Ledger::preview`] without reading the report back: the new
+    /// import's id (for [`Ledger::import_report_streamed`]).
+    pub fn preview_import(
+        &self,
+        cmd: PreviewImport,
+        src: &mut dyn Read,
+        progress: &dyn Progress,
+    ) -> Result<ImportId, LedgerError> {
         if cmd.file_name.trim().is_empty() {
             return Err(LedgerError::BadRequest(
                 "the upload has no file name: name the file, e.g. leads.csv".into(),
@@ -193,7 +205,7 @@ impl<S: Store> Ledger<S> {
         self.append(&cmd.actor, events, progress)?;
         progress.finish();
         drop(_w);
-        self.import_report(import_id)
+        Ok(import_id)
     }
 }
 

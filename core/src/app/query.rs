@@ -1,11 +1,13 @@
 //! Queries of the application layer, and the ledger-wide commands
 //! (verify, rebuild, reference data).
 
+use super::events::{self, EventCursor, ReadFailure};
 use super::report::{
     self, ChangeEntry, ChangeView, CommitLeadView, CommitReport, FileInfo, ImportListing,
     ImportReport, ImportSummary, IssueView, LeadListing, LeadView, PlanRowView, RebuildReport,
     VerifyReport,
 };
+use super::report::{Streamed, StreamedCommitReport, StreamedImportReport};
 use super::{Ledger, LedgerError, SYSTEM};
 use crate::catalogue::{ids, FieldId, ListName};
 use crate::codec;
@@ -110,10 +112,18 @@ impl<S: Store> Ledger<S> {
 
     /// One import: its preview (errors, warnings, plan) and its results.
     pub fn import_report(&self, import_id: ImportId) -> Result<ImportReport, LedgerError> {
+        self.import_report_streamed(import_id)?.collect()
+    }
+
+    /// [`Ledger::import_report`] with its plan rows and result leads read
+    /// from the log while they are serialised (memory flat in the rows).
+    pub fn import_report_streamed(
+        &self,
+        import_id: ImportId,
+    ) -> Result<StreamedImportReport<'_>, LedgerError> {
         let state = self.import_state(import_id)?;
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
-        let mut rows = Vec::new();
         let mut sort_issues = |issues: &[crate::event::Issue]| {
             for issue in issues {
                 match issue.severity {
@@ -123,28 +133,36 @@ impl<S: Store> Ledger<S> {
             }
         };
         sort_issues(&state.file_issues);
-        for planned in PlanRows::new(self, &state) {
-            let planned = planned?;
-            sort_issues(&planned.issues);
-            if let Some(action) = planned.outcome.action() {
-                let crm_id = match &planned.outcome {
-                    RowOutcome::Update { crm_id, .. } | RowOutcome::Unchanged { crm_id, .. } => {
-                        Some(*crm_id)
-                    }
-                    _ => None,
-                };
-                rows.push(PlanRowView {
-                    row: planned.row,
-                    lead_name: planned.lead_name,
-                    action: action.to_string(),
-                    crm_id,
-                });
+        // The rows' findings are in the plan's events: a first pass reads
+        // them, only when the preview counted some.
+        if state.counts.errors + state.counts.warnings > 0 {
+            for planned in PlanRows::new(self, &state) {
+                sort_issues(&planned?.issues);
             }
         }
         // File-level findings (row 1, or row 2 for "no data rows") come
         // first; keep every list in row order.
         errors.sort_by_key(|i| i.row);
         warnings.sort_by_key(|i| i.row);
+        let rows = PlanRows::new(self, &state).filter_map(|planned| {
+            let planned = match planned {
+                Ok(p) => p,
+                Err(e) => return Some(Err(e)),
+            };
+            let action = planned.outcome.action()?;
+            let crm_id = match &planned.outcome {
+                RowOutcome::Update { crm_id, .. } | RowOutcome::Unchanged { crm_id, .. } => {
+                    Some(*crm_id)
+                }
+                _ => None,
+            };
+            Some(Ok(PlanRowView {
+                row: planned.row,
+                lead_name: planned.lead_name,
+                action: action.to_string(),
+                crm_id,
+            }))
+        });
         let already_imported_on = match state.already_imported_as {
             Some(earlier) => self
                 .import_state(earlier)
@@ -165,85 +183,64 @@ impl<S: Store> Ledger<S> {
             counts: state.counts,
             errors,
             warnings,
-            rows,
-            results: self.commit_report(import_id)?,
+            rows: Streamed::new(rows),
+            results: self.commit_report_of(&state),
         })
     }
 
     /// What an import's commit did, or `None` before it is committed:
-    /// created and updated rows from the commit's events, unchanged rows
-    /// from the plan, in row order.
+    /// every applied row in row order, created and updated rows with what
+    /// the commit's events say, unchanged rows from the plan.
     pub fn commit_report(&self, import_id: ImportId) -> Result<Option<CommitReport>, LedgerError> {
-        let state = self.import_state(import_id)?;
-        let Some(commit) = state.commit.clone() else {
-            return Ok(None);
+        self.commit_report_streamed(import_id)?
+            .map(|r| r.collect())
+            .transpose()
+    }
+
+    /// [`Ledger::commit_report`] with its leads read from the log while
+    /// they are serialised.
+    pub fn commit_report_streamed(
+        &self,
+        import_id: ImportId,
+    ) -> Result<Option<StreamedCommitReport<'_>>, LedgerError> {
+        Ok(self.commit_report_of(&self.import_state(import_id)?))
+    }
+
+    fn commit_report_of(&self, state: &ImportState) -> Option<StreamedCommitReport<'_>> {
+        let commit = state.commit.clone()?;
+        let leads = CommitLeads {
+            plan: PlanRows::new(self, state),
+            events: EventCursor::new(&self.store, commit.first_seq, commit.last_seq),
         };
-        let mut leads = Vec::new();
-        for seq in commit.first_seq..commit.last_seq {
-            let rec = self.event(seq)?;
-            let (row, crm_id, name, action) = match &rec.event {
-                Event::LeadCreated {
-                    row,
-                    crm_id,
-                    fields,
-                    ..
-                } => {
-                    let name = fields
-                        .iter()
-                        .find(|(f, _)| *f == ids::LEAD_NAME)
-                        .map(|(_, v)| v.to_string());
-                    (*row, *crm_id, name, "create")
-                }
-                Event::LeadUpdated { row, crm_id, .. } => (*row, *crm_id, None, "update"),
-                _ => continue,
-            };
-            leads.push(CommitLeadView {
-                row,
-                crm_id,
-                lead_name: name.unwrap_or_default(),
-                action: action.into(),
-                url: report::lead_url(crm_id),
-            });
-        }
-        let mut created_or_updated = leads.iter_mut();
-        let mut unchanged = Vec::new();
-        for planned in PlanRows::new(self, &state) {
-            let planned = planned?;
-            match planned.outcome {
-                RowOutcome::Unchanged { crm_id, .. } => unchanged.push(CommitLeadView {
-                    row: planned.row,
-                    crm_id,
-                    lead_name: planned.lead_name,
-                    action: "unchanged".into(),
-                    url: report::lead_url(crm_id),
-                }),
-                // The plan's name is the one the preview showed (for an
-                // update matched by id, the record's name at the time).
-                RowOutcome::Update { .. } => {
-                    if let Some(view) = created_or_updated.find(|v| v.row == planned.row) {
-                        view.lead_name = planned.lead_name;
-                    }
-                }
-                _ => {}
-            }
-        }
-        leads.extend(unchanged);
-        leads.sort_by_key(|l| l.row);
-        Ok(Some(CommitReport {
-            import_id,
+        Some(CommitReport {
+            import_id: state.import_id,
             committed_by: commit.actor,
             committed_at: report::timestamp(commit.at_ms),
             counts: commit.counts,
-            leads,
-        }))
+            leads: Streamed::new(leads),
+        })
     }
 
+    /// Reads event `seq`, checking its hash.
     fn event(&self, seq: u64) -> Result<log::Recorded, LedgerError> {
-        let bytes = self
-            .store
-            .get(Table::Events, &log::seq_key(seq))?
-            .ok_or_else(|| LedgerError::Corrupt(format!("event {seq} is missing")))?;
-        Ok(log::read_event(seq, &bytes)?)
+        let mut found = None;
+        self.recorded_in(seq, seq + 1, |rec| {
+            found = Some(rec);
+            Ok(())
+        })?;
+        found.ok_or_else(|| LedgerError::Corrupt(format!("event {seq} is missing")))
+    }
+
+    /// Calls `f` with each event `from..end`, decoded and hash-checked.
+    fn recorded_in(
+        &self,
+        from: u64,
+        end: u64,
+        mut f: impl FnMut(log::Recorded) -> Result<(), LedgerError>,
+    ) -> Result<(), LedgerError> {
+        events::for_each(&self.store, from, end, |seq, bytes| {
+            f(log::read_event(seq, bytes)?)
+        })
     }
 
     /// Imports, newest first.
@@ -339,82 +336,9 @@ impl<S: Store> Ledger<S> {
         let record = self.lead_record(crm_id)?;
         let mut out = Vec::new();
         for seq in record.history {
-            out.extend(self.change_entries(seq, None)?);
+            out.extend(change_entries(&self.event(seq)?, None));
         }
         Ok(out)
-    }
-
-    /// Reads event `seq` and describes what it changed (limited to one
-    /// field when `only` is given).
-    fn change_entries(
-        &self,
-        seq: u64,
-        only: Option<FieldId>,
-    ) -> Result<Vec<ChangeEntry>, LedgerError> {
-        let rec = self.event(seq)?;
-        let keep = |f: FieldId| only.is_none_or(|o| o == f);
-        let (crm_id, row, changes) = match &rec.event {
-            Event::LeadCreated {
-                crm_id,
-                row,
-                fields,
-                ..
-            }
-            | Event::ContactCreated {
-                crm_id,
-                row,
-                fields,
-                ..
-            }
-            | Event::CommunicationCreated {
-                crm_id,
-                row,
-                fields,
-                ..
-            }
-            | Event::OpportunityCreated {
-                crm_id,
-                row,
-                fields,
-                ..
-            } => (
-                *crm_id,
-                *row,
-                fields
-                    .iter()
-                    .filter(|(f, _)| keep(*f))
-                    .map(|(f, v)| ChangeView::new(*f, None, v))
-                    .collect::<Vec<_>>(),
-            ),
-            Event::LeadUpdated {
-                crm_id,
-                row,
-                changes,
-                ..
-            } => (
-                *crm_id,
-                *row,
-                changes
-                    .iter()
-                    .filter(|c| keep(c.field))
-                    .map(|c| ChangeView::new(c.field, c.before.as_ref(), &c.after))
-                    .collect(),
-            ),
-            _ => return Ok(Vec::new()),
-        };
-        if changes.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(vec![ChangeEntry {
-            seq,
-            at: report::timestamp(rec.envelope.at_ms),
-            actor: rec.envelope.actor.clone(),
-            import_id: rec.event.import_id(),
-            crm_id,
-            row,
-            event: rec.envelope.type_tag.clone(),
-            changes,
-        }])
     }
 
     /// Every change an import's commit made, in log order.
@@ -424,9 +348,10 @@ impl<S: Store> Ledger<S> {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
-        for seq in commit.first_seq..commit.last_seq {
-            out.extend(self.change_entries(seq, None)?);
-        }
+        self.recorded_in(commit.first_seq, commit.last_seq, |rec| {
+            out.extend(change_entries(&rec, None));
+            Ok(())
+        })?;
         Ok(out)
     }
 
@@ -453,9 +378,10 @@ impl<S: Store> Ledger<S> {
             if !in_range || commit.fields_touched & (1u64 << field.0) == 0 {
                 continue;
             }
-            for seq in commit.first_seq..commit.last_seq {
-                out.extend(self.change_entries(seq, Some(field))?);
-            }
+            self.recorded_in(commit.first_seq, commit.last_seq, |rec| {
+                out.extend(change_entries(&rec, Some(field)));
+                Ok(())
+            })?;
         }
         Ok(out)
     }
@@ -473,20 +399,16 @@ impl<S: Store> Ledger<S> {
             first_bad_seq: Some(seq),
             problem: Some(problem),
         };
-        for entry in self.store.scan(Table::Events, &[], &[]) {
-            let (key, bytes) = entry?;
-            let seq = keys::tail_u64(&key).unwrap_or(u64::MAX);
-            if seq >= head.next_seq {
-                break;
-            }
-            if seq != expected {
-                return Ok(bad(
-                    expected,
-                    format!("event {expected} is missing"),
-                    head.next_seq,
-                ));
-            }
-            let (envelope, hash) = match log::unseal(seq, &bytes) {
+        let mut cursor = EventCursor::new(&self.store, 0, head.next_seq);
+        while let Some(entry) = cursor.next_event() {
+            let (seq, bytes) = match entry {
+                Ok(ok) => ok,
+                Err(ReadFailure::Damaged { seq, problem }) => {
+                    return Ok(bad(seq, problem, head.next_seq))
+                }
+                Err(ReadFailure::Store(e)) => return Err(e.into()),
+            };
+            let (envelope, hash) = match log::unseal(seq, bytes) {
                 Ok(ok) => ok,
                 Err(e) => return Ok(bad(seq, e.to_string(), head.next_seq)),
             };
@@ -596,23 +518,84 @@ fn summary(state: &ImportState) -> ImportSummary {
     }
 }
 
+/// What an event changed (limited to one field when `only` is given).
+fn change_entries(rec: &log::Recorded, only: Option<FieldId>) -> Option<ChangeEntry> {
+    let keep = |f: FieldId| only.is_none_or(|o| o == f);
+    let (crm_id, row, changes) = match &rec.event {
+        Event::LeadCreated {
+            crm_id,
+            row,
+            fields,
+            ..
+        }
+        | Event::ContactCreated {
+            crm_id,
+            row,
+            fields,
+            ..
+        }
+        | Event::CommunicationCreated {
+            crm_id,
+            row,
+            fields,
+            ..
+        }
+        | Event::OpportunityCreated {
+            crm_id,
+            row,
+            fields,
+            ..
+        } => (
+            *crm_id,
+            *row,
+            fields
+                .iter()
+                .filter(|(f, _)| keep(*f))
+                .map(|(f, v)| ChangeView::new(*f, None, v))
+                .collect::<Vec<_>>(),
+        ),
+        Event::LeadUpdated {
+            crm_id,
+            row,
+            changes,
+            ..
+        } => (
+            *crm_id,
+            *row,
+            changes
+                .iter()
+                .filter(|c| keep(c.field))
+                .map(|c| ChangeView::new(c.field, c.before.as_ref(), &c.after))
+                .collect(),
+        ),
+        _ => return None,
+    };
+    if changes.is_empty() {
+        return None;
+    }
+    Some(ChangeEntry {
+        seq: rec.envelope.seq,
+        at: report::timestamp(rec.envelope.at_ms),
+        actor: rec.envelope.actor.clone(),
+        import_id: rec.event.import_id(),
+        crm_id,
+        row,
+        event: rec.envelope.type_tag.clone(),
+        changes,
+    })
+}
+
 /// The rows of a preview, read from its `RowValidated` events in log
 /// order (which is row order), streaming.
 pub(super) struct PlanRows<'a> {
-    events: crate::store::ScanIter<'a>,
-    last: u64,
-    done: bool,
+    events: EventCursor<'a>,
 }
 
 impl<'a> PlanRows<'a> {
     pub(super) fn new<S: Store>(ledger: &'a Ledger<S>, state: &ImportState) -> Self {
         let (first, last) = state.preview_seqs;
         PlanRows {
-            events: ledger
-                .store
-                .scan(Table::Events, &[], &log::seq_key(first + 1)),
-            last,
-            done: false,
+            events: EventCursor::new(&ledger.store, first + 1, last),
         }
     }
 }
@@ -621,20 +604,12 @@ impl Iterator for PlanRows<'_> {
     type Item = Result<PlannedRow, LedgerError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        while !self.done {
-            let (key, bytes) = match self.events.next()? {
-                Ok(kv) => kv,
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(e.into()));
-                }
+        loop {
+            let rec = match self.events.next_event()? {
+                Ok((seq, bytes)) => log::read_event(seq, bytes),
+                Err(e) => return Some(Err(e.into())),
             };
-            let seq = keys::tail_u64(&key).unwrap_or(u64::MAX);
-            if seq >= self.last {
-                self.done = true;
-                return None;
-            }
-            match log::read_event(seq, &bytes) {
+            match rec {
                 Ok(rec) => {
                     if let Event::RowValidated {
                         row,
@@ -652,12 +627,99 @@ impl Iterator for PlanRows<'_> {
                         }));
                     }
                 }
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(e.into()));
-                }
+                Err(e) => return Some(Err(e.into())),
             }
         }
-        None
+    }
+}
+
+/// The leads of a commit's answer, in row order: the plan's rows joined
+/// with the commit's events (one `LeadCreated` or `LeadUpdated` per created
+/// or updated row, in row order; unchanged rows write no event).
+struct CommitLeads<'a> {
+    plan: PlanRows<'a>,
+    events: EventCursor<'a>,
+}
+
+impl CommitLeads<'_> {
+    /// The next event that created or updated a lead: its row, CRM id and,
+    /// for a creation only, `Some` of the lead's name as created.
+    fn next_applied(&mut self) -> Result<(u32, CrmId, Option<Option<String>>), LedgerError> {
+        loop {
+            let Some(next) = self.events.next_event() else {
+                return Err(LedgerError::Corrupt(
+                    "a commit has fewer lead events than its plan has rows to create or update"
+                        .into(),
+                ));
+            };
+            let (seq, bytes) = next?;
+            let (envelope, hash) = log::unseal(seq, bytes)?;
+            if envelope.type_tag != "LeadCreated" && envelope.type_tag != "LeadUpdated" {
+                continue;
+            }
+            match log::decode_payload(envelope, hash)?.event {
+                Event::LeadCreated {
+                    row,
+                    crm_id,
+                    fields,
+                    ..
+                } => {
+                    let name = fields
+                        .into_iter()
+                        .find(|(f, _)| *f == ids::LEAD_NAME)
+                        .map(|(_, v)| v.to_string());
+                    return Ok((row, crm_id, Some(name)));
+                }
+                Event::LeadUpdated { row, crm_id, .. } => return Ok((row, crm_id, None)),
+                _ => continue,
+            }
+        }
+    }
+
+    fn view(&mut self, planned: PlannedRow) -> Result<Option<CommitLeadView>, LedgerError> {
+        let (crm_id, lead_name, action) = match planned.outcome {
+            RowOutcome::Invalid => return Ok(None),
+            RowOutcome::Unchanged { crm_id, .. } => (crm_id, planned.lead_name, "unchanged"),
+            // The plan's name is the one the preview showed (for an update
+            // matched by id, the record's name at the time).
+            RowOutcome::Update { .. } | RowOutcome::Create { .. } => {
+                let (row, crm_id, created_name) = self.next_applied()?;
+                if row != planned.row {
+                    return Err(LedgerError::Corrupt(format!(
+                        "the commit's event for row {row} does not follow the plan (row {})",
+                        planned.row
+                    )));
+                }
+                match created_name {
+                    Some(name) => (crm_id, name.unwrap_or_default(), "create"),
+                    None => (crm_id, planned.lead_name, "update"),
+                }
+            }
+        };
+        Ok(Some(CommitLeadView {
+            row: planned.row,
+            crm_id,
+            lead_name,
+            action: action.into(),
+            url: report::lead_url(crm_id),
+        }))
+    }
+}
+
+impl Iterator for CommitLeads<'_> {
+    type Item = Result<CommitLeadView, LedgerError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let planned = match self.plan.next()? {
+                Ok(p) => p,
+                Err(e) => return Some(Err(e)),
+            };
+            match self.view(planned) {
+                Ok(Some(view)) => return Some(Ok(view)),
+                Ok(None) => continue,
+                Err(e) => return Some(Err(e)),
+            }
+        }
     }
 }

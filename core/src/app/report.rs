@@ -2,7 +2,11 @@
 //! front ends print (PRODUCT.md section 7). Field names here are a public
 //! contract: scripts depend on them.
 
+use std::cell::RefCell;
+
 use serde::{Deserialize, Serialize};
+
+use super::LedgerError;
 
 use crate::catalogue::FieldId;
 use crate::event::{CommitCounts, CrmId, Fields, ImportId, Issue, Kind, PreviewCounts};
@@ -61,8 +65,12 @@ pub struct PlanRowView {
 }
 
 /// A preview, and (from `imports show`) what its commit did.
+///
+/// `Rows` and `Leads` are lists held in memory by default; the CLI's
+/// `--json` answers use [`Streamed`] lists instead, read from the log while
+/// the JSON is written, so that printing a million rows does not hold them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ImportReport {
+pub struct ImportReport<Rows = Vec<PlanRowView>, Leads = Vec<CommitLeadView>> {
     pub import_id: ImportId,
     pub kind: Kind,
     pub status: ImportStatus,
@@ -76,9 +84,9 @@ pub struct ImportReport {
     pub counts: PreviewCounts,
     pub errors: Vec<IssueView>,
     pub warnings: Vec<IssueView>,
-    pub rows: Vec<PlanRowView>,
+    pub rows: Rows,
     /// The commit's answer, once committed.
-    pub results: Option<CommitReport>,
+    pub results: Option<CommitReport<Leads>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -91,12 +99,97 @@ pub struct CommitLeadView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CommitReport {
+pub struct CommitReport<Leads = Vec<CommitLeadView>> {
     pub import_id: ImportId,
     pub committed_by: String,
     pub committed_at: String,
     pub counts: CommitCounts,
-    pub leads: Vec<CommitLeadView>,
+    pub leads: Leads,
+}
+
+/// A list read lazily from the log: serialised as a JSON array item by
+/// item, once (a second serialisation writes an empty array), or collected.
+pub struct Streamed<'a, T>(RefCell<Option<StreamIter<'a, T>>>);
+
+/// The items of a [`Streamed`] list.
+pub type StreamIter<'a, T> = Box<dyn Iterator<Item = Result<T, LedgerError>> + 'a>;
+
+/// A preview whose lists are read while they are written.
+pub type StreamedImportReport<'a> =
+    ImportReport<Streamed<'a, PlanRowView>, Streamed<'a, CommitLeadView>>;
+
+/// A commit's answer whose leads are read while they are written.
+pub type StreamedCommitReport<'a> = CommitReport<Streamed<'a, CommitLeadView>>;
+
+impl<'a, T: 'a> Streamed<'a, T> {
+    pub fn new(items: impl Iterator<Item = Result<T, LedgerError>> + 'a) -> Self {
+        Streamed(RefCell::new(Some(Box::new(items))))
+    }
+
+    /// The items, each read from the log as it is asked for.
+    pub fn items(self) -> StreamIter<'a, T> {
+        self.0
+            .into_inner()
+            .unwrap_or_else(|| Box::new(std::iter::empty()))
+    }
+
+    /// Reads every item into memory.
+    pub fn collect(self) -> Result<Vec<T>, LedgerError> {
+        self.items().collect()
+    }
+}
+
+impl<T: Serialize> Serialize for Streamed<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let items = self.0.borrow_mut().take();
+        let mut seq = serializer.serialize_seq(None)?;
+        for item in items.into_iter().flatten() {
+            seq.serialize_element(&item.map_err(S::Error::custom)?)?;
+        }
+        seq.end()
+    }
+}
+
+impl<T> std::fmt::Debug for Streamed<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Streamed(..)")
+    }
+}
+
+impl<'a> StreamedCommitReport<'a> {
+    /// Reads every lead into memory.
+    pub fn collect(self) -> Result<CommitReport, LedgerError> {
+        Ok(CommitReport {
+            import_id: self.import_id,
+            committed_by: self.committed_by,
+            committed_at: self.committed_at,
+            counts: self.counts,
+            leads: self.leads.collect()?,
+        })
+    }
+}
+
+impl<'a> StreamedImportReport<'a> {
+    /// Reads every row and lead into memory.
+    pub fn collect(self) -> Result<ImportReport, LedgerError> {
+        Ok(ImportReport {
+            import_id: self.import_id,
+            kind: self.kind,
+            status: self.status,
+            file: self.file,
+            date_format: self.date_format,
+            uploaded_by: self.uploaded_by,
+            uploaded_at: self.uploaded_at,
+            already_imported_as: self.already_imported_as,
+            already_imported_on: self.already_imported_on,
+            counts: self.counts,
+            errors: self.errors,
+            warnings: self.warnings,
+            rows: self.rows.collect()?,
+            results: self.results.map(|r| r.collect()).transpose()?,
+        })
+    }
 }
 
 /// The link to a lead's page in the web front end.
