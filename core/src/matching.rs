@@ -279,3 +279,7 @@ impl<'a> Matcher<'a> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "matching_tests.rs"]
+mod tests;

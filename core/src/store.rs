@@ -151,6 +151,15 @@ pub trait Store: Send + Sync {
     /// Removes every entry of one table (used by rebuild, on projections).
     fn clear(&self, table: Table) -> Result<(), StoreError>;
 
+    /// Removes every entry of each of the tables (an engine may do it
+    /// faster than one table at a time). Not durable until [`Store::flush`].
+    fn clear_all(&self, tables: &[Table]) -> Result<(), StoreError> {
+        for table in tables {
+            self.clear(*table)?;
+        }
+        Ok(())
+    }
+
     /// Stores a file's bytes under their blake3 hash (streaming: the file is
     /// never held in memory whole). Storing the same bytes twice keeps one
     /// copy. Durable when it returns.

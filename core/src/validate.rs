@@ -491,3 +491,7 @@ mod resolver_tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "validate_tests.rs"]
+mod rule_tests;

@@ -104,6 +104,53 @@ fn clear_empties_one_table_only() {
 }
 
 #[test]
+fn clearing_every_projection_drops_their_tree_and_keeps_the_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = SledStore::open(dir.path(), StoreOptions::default()).expect("open");
+        let mut b = WriteBatch::default();
+        for n in 0..50u64 {
+            for table in Table::PROJECTIONS {
+                b.put(table, n.to_be_bytes(), b"projected".to_vec());
+            }
+            b.put(Table::Events, n.to_be_bytes(), b"event".to_vec());
+        }
+        b.put(Table::LogMeta, b"head".to_vec(), b"50".to_vec());
+        store.write(b).expect("write");
+        store.clear_all(&Table::PROJECTIONS).expect("clear");
+        for table in Table::PROJECTIONS {
+            assert_eq!(store.scan(table, b"", b"").count(), 0, "{table:?}");
+        }
+        // The new tree takes writes, and they survive a reopen.
+        let mut again = WriteBatch::default();
+        again.put(Table::Leads, b"x".to_vec(), b"y".to_vec());
+        store.write(again).expect("write");
+        store.flush().expect("flush");
+    }
+    let store = SledStore::open(dir.path(), StoreOptions::default()).expect("reopen");
+    assert_eq!(store.scan(Table::Events, b"", b"").count(), 50);
+    assert!(store.get(Table::LogMeta, b"head").expect("get").is_some());
+    assert_eq!(
+        store.get(Table::Leads, b"x").expect("get"),
+        Some(b"y".to_vec())
+    );
+    assert_eq!(store.scan(Table::Imports, b"", b"").count(), 0);
+}
+
+#[test]
+fn clearing_some_projections_keeps_the_others() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SledStore::open(dir.path(), StoreOptions::default()).expect("open");
+    let mut b = WriteBatch::default();
+    b.put(Table::Leads, b"l".to_vec(), b"lead".to_vec());
+    b.put(Table::Tokens, b"t".to_vec(), b"token".to_vec());
+    store.write(b).expect("write");
+    store.clear_all(&[Table::Leads]).expect("clear");
+    assert_eq!(store.get(Table::Leads, b"l").expect("get"), None);
+    assert!(store.get(Table::Tokens, b"t").expect("get").is_some());
+}
+
+#[test]
 fn size_on_disk_counts_db_and_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SledStore::open(

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use leadger_core::app::report::{CommitReport, ImportReport};
+use leadger_core::app::report::{StreamedCommitReport, StreamedImportReport};
 use leadger_core::app::PreviewImport;
 use leadger_core::event::Kind;
 use leadger_core::parse::DateFormat;
@@ -46,11 +46,12 @@ const EXAMPLE: &[u8] = include_bytes!("../../example/leads.csv");
 const EXAMPLE_NAME: &str = "example-leads.csv";
 
 /// The answer of `import --commit`: the commit, with the preview inside.
+/// Both lists are read from the log while the JSON is written.
 #[derive(Serialize)]
 struct CommitWithPreview<'a> {
     #[serde(flatten)]
-    commit: &'a CommitReport,
-    preview: &'a ImportReport,
+    commit: StreamedCommitReport<'a>,
+    preview: StreamedImportReport<'a>,
 }
 
 impl ImportArgs {
@@ -75,18 +76,21 @@ impl ImportArgs {
             date_format: self.date_format,
             actor: g.actor(),
         };
-        let preview = ledger.preview(cmd, &mut file, progress.as_ref())?;
+        // The answers are streamed from the log as they are printed, so a
+        // million-row preview is never held in memory as a whole.
+        let import_id = ledger.preview_import(cmd, &mut file, progress.as_ref())?;
+        let preview = ledger.import_report_streamed(import_id)?;
         if preview.counts.errors > 0 {
+            let errors = preview.counts.errors;
             if g.json {
                 output::json(&preview)?;
             } else {
-                print_preview(&preview)?;
+                print_preview(preview)?;
             }
             return Err(Exit {
                 code: 3,
                 message: format!(
-                    "the file has {} validation errors; nothing was committed: fix them and import the file again",
-                    preview.counts.errors
+                    "the file has {errors} validation errors; nothing was committed: fix them and import the file again"
                 ),
             }
             .into());
@@ -95,19 +99,21 @@ impl ImportArgs {
             return if g.json {
                 output::json(&preview)
             } else {
-                print_preview(&preview)
+                print_preview(preview)
             };
         }
-        let commit = ledger.commit(preview.import_id, &g.actor(), progress.as_ref())?;
+        // `preview` stays the answer as it was before the commit (status
+        // previewed, no results): its rows come from the frozen plan.
+        ledger.commit_import(import_id, &g.actor(), progress.as_ref())?;
+        let commit = ledger.commit_report_streamed(import_id)?.ok_or_else(|| {
+            anyhow::anyhow!("import {import_id} committed but has no commit record")
+        })?;
         if g.json {
-            output::json(&CommitWithPreview {
-                commit: &commit,
-                preview: &preview,
-            })
+            output::json(&CommitWithPreview { commit, preview })
         } else {
-            print_preview(&preview)?;
+            print_preview(preview)?;
             println!();
-            print_commit(&commit)
+            print_commit(commit)
         }
     }
 }
@@ -115,7 +121,7 @@ impl ImportArgs {
 /// How many plan rows a table shows before summarising the rest.
 const SHOWN_ROWS: usize = 50;
 
-pub fn print_preview(p: &ImportReport) -> anyhow::Result<()> {
+pub fn print_preview(p: StreamedImportReport<'_>) -> anyhow::Result<()> {
     println!(
         "import {} ({}) of {} ({} bytes, blake3 {}) — {}",
         p.import_id,
@@ -153,10 +159,12 @@ pub fn print_preview(p: &ImportReport) -> anyhow::Result<()> {
         }
         t.print()?;
     }
-    if p.errors.is_empty() && !p.rows.is_empty() {
+    let n_rows = c.create + c.update + c.unchanged;
+    if p.errors.is_empty() && n_rows > 0 {
         println!();
         let mut t = Table::new(&["row", "action", "crm id", "lead name"]);
-        for r in p.rows.iter().take(SHOWN_ROWS) {
+        for r in p.rows.items().take(SHOWN_ROWS) {
+            let r = r?;
             t.row(vec![
                 r.row.to_string(),
                 r.action.clone(),
@@ -165,23 +173,24 @@ pub fn print_preview(p: &ImportReport) -> anyhow::Result<()> {
             ]);
         }
         t.print()?;
-        if p.rows.len() > SHOWN_ROWS {
+        if n_rows > SHOWN_ROWS as u64 {
             println!(
                 "… and {} more rows (--json lists them all)",
-                p.rows.len() - SHOWN_ROWS
+                n_rows - SHOWN_ROWS as u64
             );
         }
     }
     Ok(())
 }
 
-pub fn print_commit(c: &CommitReport) -> anyhow::Result<()> {
+pub fn print_commit(c: StreamedCommitReport<'_>) -> anyhow::Result<()> {
     println!(
         "committed import {}: imported {}, created {}, updated {}, unchanged {}",
         c.import_id, c.counts.imported, c.counts.created, c.counts.updated, c.counts.unchanged
     );
     let mut t = Table::new(&["row", "action", "crm id", "lead name", "url"]);
-    for l in c.leads.iter().take(SHOWN_ROWS) {
+    for l in c.leads.items().take(SHOWN_ROWS) {
+        let l = l?;
         t.row(vec![
             l.row.to_string(),
             l.action.clone(),
@@ -193,10 +202,10 @@ pub fn print_commit(c: &CommitReport) -> anyhow::Result<()> {
     if !t.is_empty() {
         t.print()?;
     }
-    if c.leads.len() > SHOWN_ROWS {
+    if c.counts.imported > SHOWN_ROWS as u64 {
         println!(
             "… and {} more leads (--json lists them all)",
-            c.leads.len() - SHOWN_ROWS
+            c.counts.imported - SHOWN_ROWS as u64
         );
     }
     Ok(())

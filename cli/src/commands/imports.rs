@@ -36,11 +36,14 @@ impl ImportsCommand {
         match self {
             ImportsCommand::Commit { id } => {
                 let progress = crate::progress::for_terminal(g.json);
-                let report = ledger.commit(id, &g.actor(), progress.as_ref())?;
+                ledger.commit_import(id, &g.actor(), progress.as_ref())?;
+                let report = ledger.commit_report_streamed(id)?.ok_or_else(|| {
+                    anyhow::anyhow!("import {id} committed but has no commit record")
+                })?;
                 if g.json {
                     output::json(&report)
                 } else {
-                    print_commit(&report)
+                    print_commit(report)
                 }
             }
             ImportsCommand::List { limit, offset } => {
@@ -82,12 +85,13 @@ impl ImportsCommand {
                 Ok(())
             }
             ImportsCommand::Show { id } => {
-                let report = ledger.import_report(id)?;
                 if g.json {
-                    return output::json(&report);
+                    return output::json(&ledger.import_report_streamed(id)?);
                 }
-                print_preview(&report)?;
-                if let Some(results) = &report.results {
+                let report = ledger.import_report_streamed(id)?;
+                let results = ledger.commit_report_streamed(id)?;
+                print_preview(report)?;
+                if let Some(results) = results {
                     println!();
                     print_commit(results)?;
                 }

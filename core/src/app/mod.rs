@@ -344,7 +344,7 @@ impl<S: Store> Ledger<S> {
                 keys::CHECKPOINT.to_vec(),
                 codec::encode(&next)?,
             );
-            self.store.write(ov.into_batch())?;
+            self.store.write(ov.into_batch()?)?;
             n_chunks += 1;
             self.point("projected", n_chunks);
             progress.advance(next - begin);

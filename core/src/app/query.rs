@@ -475,9 +475,7 @@ impl<S: Store> Ledger<S> {
     pub fn rebuild(&self, progress: &dyn super::Progress) -> Result<RebuildReport, LedgerError> {
         let _w = self.lock();
         let digest_before = self.projection_digest()?;
-        for table in Table::PROJECTIONS {
-            self.store.clear(table)?;
-        }
+        self.store.clear_all(&Table::PROJECTIONS)?;
         self.store.flush()?;
         let events = self.catch_up(progress)?;
         let digest_after = self.projection_digest()?;

@@ -35,6 +35,15 @@ pub enum ProjectionError {
     Inconsistent { seq: u64, reason: String },
 }
 
+impl From<overlay::OverlayError> for ProjectionError {
+    fn from(e: overlay::OverlayError) -> Self {
+        match e {
+            overlay::OverlayError::Store(e) => ProjectionError::Store(e),
+            overlay::OverlayError::Codec(e) => ProjectionError::Codec(e),
+        }
+    }
+}
+
 fn load<T: serde::de::DeserializeOwned>(
     ov: &Overlay<'_>,
     table: Table,
@@ -86,8 +95,12 @@ fn load_import(ov: &Overlay<'_>, seq: u64, id: ImportId) -> Result<ImportState, 
         .ok_or_else(|| inconsistent(seq, format!("import {id} is unknown")))
 }
 
-fn load_lead(ov: &Overlay<'_>, seq: u64, crm_id: u64) -> Result<LeadRecord, ProjectionError> {
-    load(ov, Table::Leads, &keys::lead(crm_id))?
+fn load_lead<'o>(
+    ov: &'o mut Overlay<'_>,
+    seq: u64,
+    crm_id: u64,
+) -> Result<&'o mut LeadRecord, ProjectionError> {
+    ov.lead_mut(crm_id)?
         .ok_or_else(|| inconsistent(seq, format!("lead {crm_id} is unknown")))
 }
 
@@ -176,7 +189,7 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
                 version: 1,
                 history: vec![seq],
             };
-            save(ov, Table::Leads, keys::lead(*crm_id), &record)?;
+            ov.put_lead(record);
             let lead_name = field_text(fields, ids::LEAD_NAME).unwrap_or_default();
             ov.put(
                 Table::LeadIndex,
@@ -202,11 +215,13 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
             changes,
             ..
         } => {
-            let mut record = load_lead(ov, seq, *crm_id)?;
+            let mut record = ov
+                .take_lead(*crm_id)?
+                .ok_or_else(|| inconsistent(seq, format!("lead {crm_id} is unknown")))?;
             apply_changes(ov, &mut record, changes)?;
             record.version = *version;
             record.history.push(seq);
-            save(ov, Table::Leads, keys::lead(*crm_id), &record)?;
+            ov.put_lead(record);
         }
         Event::ContactCreated {
             import_id,
@@ -226,7 +241,7 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
             crm_id,
             fields,
         } => {
-            let mut record = load_lead(ov, seq, *crm_id)?;
+            let record = load_lead(ov, seq, *crm_id)?;
             let sub = SubRecord {
                 fields: fields.clone(),
                 import_id: *import_id,
@@ -238,7 +253,6 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
                 _ => record.opportunities.push(sub),
             }
             record.history.push(seq);
-            save(ov, Table::Leads, keys::lead(*crm_id), &record)?;
         }
         Event::ImportCommitted {
             import_id,
