@@ -19,12 +19,7 @@ pub struct CrmView<'a> {
 
 impl CrmView<'_> {
     pub fn lead(&self, crm_id: CrmId) -> Result<Option<LeadRecord>, StoreError> {
-        match self.store.get(Table::Leads, &keys::lead(crm_id))? {
-            Some(bytes) => codec::decode(&bytes)
-                .map(Some)
-                .map_err(|e| StoreError::Corrupt(format!("lead {crm_id}: {e}"))),
-            None => Ok(None),
-        }
+        crate::projection::leads::read(self.store, crm_id)
     }
 
     pub fn by_export(&self, kind: Kind, export: &str) -> Result<Option<CrmId>, StoreError> {
@@ -252,6 +247,7 @@ impl<'a> Matcher<'a> {
             return RowOutcome::Invalid;
         }
         let mut subs: [Option<Vec<(FieldId, crate::value::Value)>>; 3] = [None, None, None];
+        let mut incomplete = false;
         for (slot, cat) in subs.iter_mut().zip(SUB_CATEGORIES) {
             if !parsed.filled[cat as usize] {
                 continue;
@@ -265,10 +261,16 @@ impl<'a> Matcher<'a> {
             if missing.is_empty() {
                 *slot = Some(fields.clone());
             } else {
+                incomplete = true;
                 issues.push(error(row, missing[0], "", format!(
                     "the row fills {} fields but not {}: a {} needs all of its key identifiers; fill them or clear the {} fields",
                     cat.name(), missing.join(" and "), cat.name(), cat.name())));
             }
+        }
+        // Like every other matching error, the row then plans nothing: it
+        // is not counted as a lead to create.
+        if incomplete {
+            return RowOutcome::Invalid;
         }
         let [contact, communication, opportunity] = subs;
         RowOutcome::Create {

@@ -144,7 +144,8 @@ fn child_process_entry() {
     let env = Env::new();
     env.import_csv("a.csv", "Lead Name\nAcme\n");
     let dump = run(&env, "dump-projections");
-    assert!(dump.contains("table leads\n00"), "{dump}");
+    // Lead 1 is in page 0 (`p` + page number 0).
+    assert!(dump.contains("table leads\n700000000000000000 "), "{dump}");
     assert_eq!(env.json(&["leads", "list"])["total"], 1);
     let raw = run(&env, "dump-raw");
     assert!(raw.lines().count() > 2, "{raw}");

@@ -344,7 +344,8 @@ impl<S: Store> Ledger<S> {
                 keys::CHECKPOINT.to_vec(),
                 codec::encode(&next)?,
             );
-            self.store.write(ov.into_batch()?)?;
+            self.store
+                .write(ov.into_batch().map_err(projection::ProjectionError::from)?)?;
             n_chunks += 1;
             self.point("projected", n_chunks);
             progress.advance(next - begin);

@@ -12,10 +12,6 @@ pub fn count(kind: Kind) -> Vec<u8> {
     vec![b'c', b'/', kind.byte()]
 }
 
-pub fn lead(crm_id: CrmId) -> Vec<u8> {
-    crm_id.to_be_bytes().to_vec()
-}
-
 /// Export values are compared trimmed but case-sensitively: they are other
 /// systems' identifiers, and some of those (Salesforce ids) are
 /// case-sensitive.

@@ -7,6 +7,7 @@
 //! gives the same bytes.
 
 pub mod keys;
+pub mod leads;
 pub mod overlay;
 pub mod records;
 

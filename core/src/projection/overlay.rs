@@ -5,24 +5,28 @@
 //! Lead records are buffered decoded: a created lead with a contact, a
 //! communication and an opportunity is touched by four events in a row, and
 //! keeping it as a value saves three decode/encode round trips per lead.
-//! They are encoded once, when the chunk becomes a batch, so the bytes
-//! stored are the same as if each event had saved its record.
+//! They are encoded once, when the chunk becomes a batch, into the layout
+//! of [`super::leads`]: records at version 1 into their pages, updated
+//! records under their own keys.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use super::keys;
+use super::leads::{self, LeadPage};
 use super::records::LeadRecord;
-use crate::codec::{self, CodecError};
+use crate::codec::CodecError;
 use crate::event::CrmId;
 use crate::store::{Store, StoreError, Table, WriteBatch};
 
 pub struct Overlay<'a> {
     store: &'a dyn Store,
     writes: HashMap<(Table, Vec<u8>), Option<Vec<u8>>>,
-    leads: HashMap<CrmId, LeadRecord>,
+    /// Records at version 1 to write into their pages.
+    paged: BTreeMap<CrmId, LeadRecord>,
+    /// Updated records (version > 1) to write under their own keys.
+    current: HashMap<CrmId, LeadRecord>,
 }
 
-/// Why a buffered lead could not be read.
+/// Why a buffered lead could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum OverlayError {
     #[error(transparent)]
@@ -36,32 +40,55 @@ impl<'a> Overlay<'a> {
         Overlay {
             store,
             writes: HashMap::new(),
-            leads: HashMap::new(),
+            paged: BTreeMap::new(),
+            current: HashMap::new(),
         }
     }
 
-    /// The lead record `crm_id`, buffered for change (read from the store
-    /// the first time), or `None` when there is no such lead.
+    /// The lead record `crm_id` as it is now, buffered for change where it
+    /// lives (read from the store the first time), or `None` when there is
+    /// no such lead.
     pub fn lead_mut(&mut self, crm_id: CrmId) -> Result<Option<&mut LeadRecord>, OverlayError> {
-        if !self.leads.contains_key(&crm_id) {
-            let Some(bytes) = self.store.get(Table::Leads, &keys::lead(crm_id))? else {
+        if !self.current.contains_key(&crm_id) && !self.paged.contains_key(&crm_id) {
+            if let Some(record) = leads::load_current(self.store, crm_id)? {
+                self.current.insert(crm_id, record);
+            } else if let Some(record) =
+                leads::load_page(self.store, leads::page_of(crm_id))?.get(crm_id)?
+            {
+                self.paged.insert(crm_id, record);
+            } else {
                 return Ok(None);
-            };
-            self.leads.insert(crm_id, codec::decode(&bytes)?);
+            }
         }
-        Ok(self.leads.get_mut(&crm_id))
+        Ok(match self.current.get_mut(&crm_id) {
+            Some(record) => Some(record),
+            None => self.paged.get_mut(&crm_id),
+        })
     }
 
-    /// Takes the lead record `crm_id` out of the buffer (to change it while
-    /// writing other keys; put it back with [`Overlay::put_lead`]).
+    /// The lead record `crm_id` as it is now, to be changed and put back
+    /// with [`Overlay::put_lead`]. A version-1 record stays buffered for its
+    /// page as it is: the page keeps it even once the lead is updated.
     pub fn take_lead(&mut self, crm_id: CrmId) -> Result<Option<LeadRecord>, OverlayError> {
-        self.lead_mut(crm_id)?;
-        Ok(self.leads.remove(&crm_id))
+        if let Some(record) = self.current.remove(&crm_id) {
+            return Ok(Some(record));
+        }
+        if let Some(record) = self.paged.get(&crm_id) {
+            return Ok(Some(record.clone()));
+        }
+        if let Some(record) = leads::load_current(self.store, crm_id)? {
+            return Ok(Some(record));
+        }
+        Ok(leads::load_page(self.store, leads::page_of(crm_id))?.get(crm_id)?)
     }
 
-    /// Buffers a (new or replaced) lead record.
+    /// Buffers a new or changed lead record.
     pub fn put_lead(&mut self, record: LeadRecord) {
-        self.leads.insert(record.crm_id, record);
+        if record.version > 1 {
+            self.current.insert(record.crm_id, record);
+        } else {
+            self.paged.insert(record.crm_id, record);
+        }
     }
 
     /// Reads a key (lead records only through [`Overlay::lead_mut`]).
@@ -87,22 +114,39 @@ impl<'a> Overlay<'a> {
     }
 
     pub fn len(&self) -> usize {
-        self.writes.len() + self.leads.len()
+        self.writes.len() + self.paged.len() + self.current.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.writes.is_empty() && self.leads.is_empty()
+        self.len() == 0
     }
 
     /// The buffered writes as one batch (each key once, last write wins).
-    pub fn into_batch(self) -> Result<WriteBatch, CodecError> {
+    /// A page that already holds records is read and merged.
+    pub fn into_batch(self) -> Result<WriteBatch, OverlayError> {
         let mut batch = WriteBatch::default();
         let mut ops: Vec<_> = self.writes.into_iter().collect();
-        ops.reserve(self.leads.len());
-        for (crm_id, record) in self.leads {
+        ops.reserve(self.current.len() + self.paged.len() / leads::PAGE_SIZE as usize + 1);
+        for (crm_id, record) in self.current {
             ops.push((
-                (Table::Leads, keys::lead(crm_id)),
-                Some(codec::encode(&record)?),
+                (Table::Leads, leads::current_key(crm_id)),
+                Some(crate::codec::encode(&record)?),
+            ));
+        }
+        let mut records = self.paged.into_values().peekable();
+        while let Some(first) = records.next() {
+            let page_no = leads::page_of(first.crm_id);
+            let mut page = match self.store.get(Table::Leads, &leads::page_key(page_no))? {
+                Some(bytes) => LeadPage::decode(&bytes)?,
+                None => LeadPage::default(),
+            };
+            page.put(&first)?;
+            while let Some(record) = records.next_if(|r| leads::page_of(r.crm_id) == page_no) {
+                page.put(&record)?;
+            }
+            ops.push((
+                (Table::Leads, leads::page_key(page_no)),
+                Some(page.encode()?),
             ));
         }
         // A stable order keeps the batch deterministic, which makes the
