@@ -23,11 +23,12 @@ mod openapi;
 // The CLI's --json and the API answer the same JSON.
 mod parity;
 
-// Tokens: first-start admin token, CLI create/list/revoke, roles.
+// Tokens: first-start admin token, CLI create/list/revoke, roles; tokens
+// are events and no secret is stored.
 mod tokens;
 
 // Uploads and reads while a large import commits.
 mod concurrency;
 
-// The data directory lock and graceful shutdown.
+// The data directory lock and graceful shutdown (with a commit in flight).
 mod lifecycle;

@@ -1,11 +1,12 @@
 //! The CLI's `--json` and the API give the same JSON for the same file:
-//! preview, commit, listing, one lead and its history. Only who acted and
-//! when differ (a CLI user against a token), so those are set aside.
+//! preview (CSV and xlsx), commit, listing, one lead and its history, and
+//! the ledger check. Only who acted and when differ (a CLI user against a
+//! token), so those are set aside.
 
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::support::{cli, create_token, spawn_app};
+use crate::support::{cli, create_token, spawn_app, xlsx};
 
 /// Removes the fields that name who acted and when, at any depth.
 fn normalise(mut v: Value) -> Value {
@@ -82,6 +83,19 @@ fn the_cli_and_the_api_answer_the_same_json() {
     assert!(by_api["counts"]["errors"].as_u64().unwrap() >= 2);
     assert_eq!(normalise(by_cli), normalise(by_api));
 
+    // An .xlsx preview: an update of Acme (CRM ID 1) and a new lead.
+    let book = xlsx(&[
+        vec!["Export Value", "Lead Name", "City", "Employees", "Email"],
+        vec!["E1", "Acme", "Boston", "40", ""],
+        vec!["E3", "Delta", "", "7", "ann@delta.example"],
+    ]);
+    std::fs::write(files.path().join("book.xlsx"), &book).unwrap();
+    let by_cli = cli_json(&cli_data, &["--json", "import", &path("book.xlsx")], 0);
+    let by_api = app.upload("book.xlsx", &book).ok();
+    assert_eq!(by_api["rows"][0]["action"], "update");
+    assert_eq!(by_api["rows"][1]["action"], "create");
+    assert_eq!(normalise(by_cli), normalise(by_api));
+
     // Listings, one record, history, one import, changes.
     let pairs = [
         (vec!["leads", "list"], "/api/leads"),
@@ -101,4 +115,19 @@ fn the_cli_and_the_api_answer_the_same_json() {
     // Without normalising, the CRM view is identical.
     let by_cli = cli_json(&cli_data, &["--json", "leads", "list"], 0);
     assert_eq!(by_cli, app.get("/api/leads").ok());
+
+    // The ledger check: both logs hold as many events and are intact.
+    // Only the tips differ, as each seals who acted and when.
+    let mut by_cli = cli_json(&cli_data, &["--json", "ledger", "verify"], 0);
+    let mut by_api = app.get("/api/ledger/verify").ok();
+    assert_eq!(by_api["ok"], true, "{by_api}");
+    for verify in [&mut by_cli, &mut by_api] {
+        let tip = verify.as_object_mut().unwrap().remove("tip").unwrap();
+        let tip = tip.as_str().unwrap();
+        assert!(
+            tip.len() == 64 && tip.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{tip}"
+        );
+    }
+    assert_eq!(by_cli, by_api);
 }

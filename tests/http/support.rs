@@ -188,7 +188,15 @@ pub fn serve(dir: TempDir, args: &[&str]) -> App {
 }
 
 fn answer(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
-    let mut resp = result.unwrap_or_else(|e| panic!("request failed: {e}"));
+    try_answer(result).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The answer, or why there was none (the connection failed or closed
+/// before the whole answer arrived).
+fn try_answer(
+    result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<Answer, String> {
+    let mut resp = result.map_err(|e| format!("request failed: {e}"))?;
     let header = |name: &str| {
         resp.headers()
             .get(name)
@@ -202,13 +210,13 @@ fn answer(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answ
         .with_config()
         .limit(1 << 30)
         .read_to_vec()
-        .unwrap_or_else(|e| panic!("reading the answer failed: {e}"));
-    Answer {
+        .map_err(|e| format!("reading the answer failed: {e}"))?;
+    Ok(Answer {
         status: resp.status().as_u16(),
         content_type,
         disposition,
         body,
-    }
+    })
 }
 
 impl App {
@@ -233,6 +241,15 @@ impl App {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Sends the server SIGTERM (as `kill` and service managers do).
+    pub fn sigterm(&self) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM failed");
     }
 
     /// Waits (bounded) for the server process to exit on its own.
@@ -294,6 +311,17 @@ impl App {
     /// Commits an import as the admin.
     pub fn commit(&self, import_id: u64) -> Answer {
         self.post_as(&self.admin, &format!("/api/imports/{import_id}/commit"))
+    }
+
+    /// [`App::commit`] that tells a missing answer (the server went away
+    /// mid-request) instead of panicking.
+    pub fn try_commit(&self, import_id: u64) -> Result<Answer, String> {
+        try_answer(
+            self.agent
+                .post(self.url(&format!("/api/imports/{import_id}/commit")))
+                .header("Authorization", format!("Bearer {}", self.admin))
+                .send_empty(),
+        )
     }
 
     /// Previews and commits; returns the commit's JSON.
