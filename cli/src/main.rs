@@ -18,6 +18,12 @@ use clap::Parser;
 
 use commands::Cli;
 
+/// See `Cargo.toml`: mimalloc frees memory allocated on another thread
+/// cheaply, and a preview parses rows on one thread and matches them on
+/// another.
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// An error whose exit status is not 1.
 #[derive(Debug)]
 pub struct Exit {

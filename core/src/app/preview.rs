@@ -2,15 +2,16 @@
 //! match it, and record the frozen plan as events.
 
 use std::io::Read;
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use super::report::ImportReport;
 use super::{Ledger, LedgerError, Progress};
 use crate::event::{Event, ImportId, Issue, Kind, PreviewCounts, RowOutcome, Severity};
 use crate::matching::Matcher;
 use crate::parse::DateFormat;
-use crate::read::{self, FileFormat, RowSource};
+use crate::read::{self, FileFormat, ReadError, RowSource};
 use crate::store::Store;
-use crate::validate::{self, HeaderMap};
+use crate::validate::{self, HeaderMap, ParsedRow};
 
 /// Preview an uploaded file (the upload button).
 #[derive(Clone, Debug)]
@@ -22,34 +23,97 @@ pub struct PreviewImport {
     pub actor: String,
 }
 
+/// Rows per hand-over from the reading thread to the matching one.
+const ROWS_PER_BATCH: usize = 256;
+/// Batches in flight between the two threads: bounds the memory.
+const BATCHES_IN_FLIGHT: usize = 8;
+
+/// A row read, parsed and validated on the reading thread, with its
+/// findings so far.
+struct Validated {
+    row: u32,
+    parsed: ParsedRow,
+    issues: Vec<Issue>,
+}
+
+/// What the reading thread hands over.
+enum Batch {
+    Rows(Vec<Validated>),
+    /// The file could not be read further.
+    Failed(ReadError),
+}
+
+/// The reading thread of a preview: reads each row, parses and validates
+/// it, and hands the rows over in batches, in row order. This is half of a
+/// preview's work, so it runs beside the other half (matching, encoding,
+/// hashing, writing). It stops when the other side hangs up.
+fn read_rows(
+    mut rows: Box<dyn RowSource>,
+    map: &HeaderMap,
+    date_format: DateFormat,
+    mut resolver: validate::Resolver,
+    tx: &SyncSender<Batch>,
+    progress: &dyn Progress,
+) {
+    let mut batch = Vec::with_capacity(ROWS_PER_BATCH);
+    let mut n_rows = 0u64;
+    loop {
+        match rows.next_row() {
+            Some(Ok(sheet_row)) => {
+                let mut issues = Vec::new();
+                let parsed =
+                    validate::parse_row(map, &sheet_row, date_format, &mut resolver, &mut issues);
+                batch.push(Validated {
+                    row: sheet_row.row,
+                    parsed,
+                    issues,
+                });
+                n_rows += 1;
+                if n_rows.is_multiple_of(4096) {
+                    progress.advance(rows.progress().0);
+                }
+                if batch.len() == ROWS_PER_BATCH
+                    && tx.send(Batch::Rows(std::mem::take(&mut batch))).is_err()
+                {
+                    return;
+                }
+            }
+            Some(Err(e)) => {
+                let _ = tx.send(Batch::Rows(batch));
+                let _ = tx.send(Batch::Failed(e));
+                return;
+            }
+            None => {
+                let _ = tx.send(Batch::Rows(batch));
+                return;
+            }
+        }
+    }
+}
+
 /// Yields the events of a preview lazily, so a file of any size is read
 /// once, row by row, while its events stream into the log.
 struct PreviewEvents<'a> {
     first: Option<Event>,
-    rows: Box<dyn RowSource>,
-    map: HeaderMap,
+    rows: Receiver<Batch>,
+    batch: std::vec::IntoIter<Validated>,
+    has_key_column: bool,
     matcher: Matcher<'a>,
-    resolver: validate::Resolver,
     import_id: u64,
-    date_format: DateFormat,
     counts: PreviewCounts,
     file_issues: Vec<Issue>,
     n_rows: u64,
     done: bool,
-    progress: &'a dyn Progress,
 }
 
 impl PreviewEvents<'_> {
-    fn row_event(&mut self, sheet_row: read::SheetRow) -> Result<Event, LedgerError> {
-        let mut issues = Vec::new();
-        let parsed = validate::parse_row(
-            &self.map,
-            &sheet_row,
-            self.date_format,
-            &mut self.resolver,
-            &mut issues,
-        );
-        let (outcome, lead_name) = if self.map.has_key_column {
+    fn row_event(&mut self, validated: Validated) -> Result<Event, LedgerError> {
+        let Validated {
+            row,
+            parsed,
+            mut issues,
+        } = validated;
+        let (outcome, lead_name) = if self.has_key_column {
             self.matcher.plan(&parsed, &mut issues)?
         } else {
             (
@@ -73,11 +137,46 @@ impl PreviewEvents<'_> {
         }
         Ok(Event::RowValidated {
             import_id: self.import_id,
-            row: sheet_row.row,
+            row,
             lead_name,
             outcome,
             issues,
         })
+    }
+
+    /// The next row from the reading thread, or why there is none.
+    fn next_validated(&mut self) -> Option<Result<Validated, ReadError>> {
+        loop {
+            if let Some(validated) = self.batch.next() {
+                return Some(Ok(validated));
+            }
+            match self.rows.recv().ok()? {
+                Batch::Rows(rows) => self.batch = rows.into_iter(),
+                Batch::Failed(e) => return Some(Err(e)),
+            }
+        }
+    }
+
+    fn summary(&mut self) -> Event {
+        if self.n_rows == 0 {
+            self.file_issues.push(validate::error(
+                2,
+                "",
+                "",
+                "the file has no data rows: fill at least one row below the header row".into(),
+            ));
+        }
+        for issue in &self.file_issues {
+            match issue.severity {
+                Severity::Error => self.counts.errors += 1,
+                Severity::Warning => self.counts.warnings += 1,
+            }
+        }
+        Event::PreviewSummarised {
+            import_id: self.import_id,
+            counts: self.counts,
+            file_issues: std::mem::take(&mut self.file_issues),
+        }
     }
 }
 
@@ -91,13 +190,10 @@ impl Iterator for PreviewEvents<'_> {
         if self.done {
             return None;
         }
-        match self.rows.next_row() {
-            Some(Ok(sheet_row)) => {
+        match self.next_validated() {
+            Some(Ok(validated)) => {
                 self.n_rows += 1;
-                if self.n_rows.is_multiple_of(4096) {
-                    self.progress.advance(self.rows.progress().0);
-                }
-                Some(self.row_event(sheet_row))
+                Some(self.row_event(validated))
             }
             Some(Err(e)) => {
                 self.done = true;
@@ -105,30 +201,7 @@ impl Iterator for PreviewEvents<'_> {
             }
             None => {
                 self.done = true;
-                if self.n_rows == 0 {
-                    self.file_issues.push(validate::error(
-                        2,
-                        "",
-                        "",
-                        "the file has no data rows: fill at least one row below the header row"
-                            .into(),
-                    ));
-                }
-                self.counts.errors += self
-                    .file_issues
-                    .iter()
-                    .filter(|i| i.severity == Severity::Error)
-                    .count() as u64;
-                self.counts.warnings += self
-                    .file_issues
-                    .iter()
-                    .filter(|i| i.severity == Severity::Warning)
-                    .count() as u64;
-                Some(Ok(Event::PreviewSummarised {
-                    import_id: self.import_id,
-                    counts: self.counts,
-                    file_issues: std::mem::take(&mut self.file_issues),
-                }))
+                Some(Ok(self.summary()))
             }
         }
     }
@@ -180,6 +253,7 @@ impl<S: Store> Ledger<S> {
         let reference = self.reference()?;
         let mut file_issues = Vec::new();
         let map = validate::map_headers(rows.headers(), &mut file_issues);
+        let (tx, rx) = std::sync::mpsc::sync_channel(BATCHES_IN_FLIGHT);
         let events = PreviewEvents {
             first: Some(Event::FileReceived {
                 import_id,
@@ -190,19 +264,24 @@ impl<S: Store> Ledger<S> {
                 format,
                 date_format: cmd.date_format,
             }),
-            rows,
-            map,
+            rows: rx,
+            batch: Vec::new().into_iter(),
+            has_key_column: map.has_key_column,
             matcher: Matcher::new(&self.store, cmd.kind),
-            resolver: validate::Resolver::new(reference),
             import_id,
-            date_format: cmd.date_format,
             counts: PreviewCounts::default(),
             file_issues,
             n_rows: 0,
             done: false,
-            progress,
         };
-        self.append(&cmd.actor, events, progress)?;
+        let resolver = validate::Resolver::new(reference);
+        std::thread::scope(|scope| {
+            let map = &map;
+            scope.spawn(move || read_rows(rows, map, cmd.date_format, resolver, &tx, progress));
+            // On an error `events` is dropped with its receiver, which
+            // stops the reading thread; the scope waits for it.
+            self.append(&cmd.actor, events, progress)
+        })?;
         progress.finish();
         drop(_w);
         Ok(import_id)
@@ -224,4 +303,104 @@ fn read_up_to(reader: &mut dyn Read, buf: &mut [u8]) -> Result<usize, LedgerErro
         }
     }
     Ok(filled)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::cell::Cell;
+    use crate::read::SheetRow;
+    use crate::reference::ReferenceData;
+
+    /// A file of `good` rows and then, if `fail`, a read error.
+    struct Rows {
+        headers: Vec<String>,
+        next: u32,
+        good: u32,
+        fail: bool,
+    }
+
+    impl RowSource for Rows {
+        fn headers(&self) -> &[String] {
+            &self.headers
+        }
+        fn next_row(&mut self) -> Option<Result<SheetRow, ReadError>> {
+            self.next += 1;
+            if self.next <= self.good {
+                let cells = vec![Cell::Text(format!("Lead {}", self.next))];
+                return Some(Ok(SheetRow {
+                    row: self.next + 1,
+                    cells,
+                }));
+            }
+            if self.fail && self.next == self.good + 1 {
+                return Some(Err(ReadError::Unreadable("cut short".into())));
+            }
+            None
+        }
+        fn progress(&self) -> (u64, u64) {
+            (u64::from(self.next), 0)
+        }
+    }
+
+    /// Runs the reading thread over `rows` and collects what it hands over.
+    fn read_all(good: u32, fail: bool, take: Option<usize>) -> (Vec<u32>, Option<String>) {
+        let headers = vec!["Lead Name".to_string()];
+        let map = validate::map_headers(&headers, &mut Vec::new());
+        let rows = Box::new(Rows {
+            headers,
+            next: 0,
+            good,
+            fail,
+        });
+        let resolver = validate::Resolver::new(ReferenceData::defaults());
+        let (tx, rx) = std::sync::mpsc::sync_channel(BATCHES_IN_FLIGHT);
+        std::thread::scope(|s| {
+            let map = &map;
+            s.spawn(move || read_rows(rows, map, DateFormat::Us, resolver, &tx, &NoProgress));
+            let mut seen = Vec::new();
+            let mut failure = None;
+            // Owned here, so that breaking out drops it, as dropping a
+            // failed append's events does.
+            let rx = rx;
+            for batch in rx {
+                match batch {
+                    Batch::Rows(rows) => seen.extend(rows.iter().map(|v| v.row)),
+                    Batch::Failed(e) => failure = Some(e.to_string()),
+                }
+                if take.is_some_and(|n| seen.len() >= n) {
+                    // Hang up early, as a failed append does: the reading
+                    // thread must stop rather than block forever.
+                    break;
+                }
+            }
+            (seen, failure)
+        })
+    }
+
+    use super::super::NoProgress;
+
+    #[test]
+    fn rows_arrive_in_order_across_batches() {
+        let (rows, failure) = read_all(1000, false, None);
+        assert_eq!(rows, (2..1002).collect::<Vec<_>>());
+        assert_eq!(failure, None);
+    }
+
+    #[test]
+    fn a_read_error_comes_after_the_rows_before_it() {
+        let (rows, failure) = read_all(600, true, None);
+        assert_eq!(rows.len(), 600);
+        assert_eq!(failure.as_deref(), Some("cut short"));
+    }
+
+    #[test]
+    fn the_reading_thread_stops_when_the_other_side_hangs_up() {
+        // More rows than fit in flight: the scope returning at all shows
+        // the reading thread stopped.
+        let n = (ROWS_PER_BATCH * BATCHES_IN_FLIGHT * 4) as u32;
+        let (rows, _) = read_all(n, false, Some(ROWS_PER_BATCH));
+        assert!(rows.len() < n as usize);
+    }
 }
