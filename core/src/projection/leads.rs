@@ -23,9 +23,11 @@ use crate::codec::{self, CodecError};
 use crate::event::CrmId;
 use crate::store::{ScanIter, Store, StoreError, Table};
 
-/// Records per page: 16 records of about 1.5 KB keep a page well under
-/// sled's blob threshold (128 KiB), measured fastest.
-pub const PAGE_SIZE: u64 = 16;
+/// Records per page: 4 records of about 1.5 KB keep a full sled leaf (up to
+/// 17 values) under sled's blob threshold of 128 KiB. Pages of 16 were
+/// faster but made every leaf a blob, which sled's cache does not count, so
+/// memory grew with the ledger (see `BLOCK_BYTES` in `app/mod.rs`).
+pub const PAGE_SIZE: u64 = 4;
 
 const PAGE: u8 = b'p';
 const CURRENT: u8 = b'r';
@@ -234,24 +236,36 @@ mod tests {
         let by_sevens = MemStore::new();
         write(&by_sevens, all, 7);
         assert_eq!(dump(&one_go), dump(&by_sevens));
-        // CRM IDs 1..=40 fall in pages 0, 1 and 2.
+        // CRM IDs 1..=40 fill pages 0 to 40 / PAGE_SIZE, the first one
+        // without CRM ID 0.
         let keys: Vec<_> = dump(&one_go).into_iter().map(|(k, _)| k).collect();
-        assert_eq!(keys, [page_key(0), page_key(1), page_key(2)]);
-        assert_eq!(load_page(&one_go, 1).unwrap().records.len(), 16);
+        let pages: Vec<_> = (0..=40 / PAGE_SIZE).map(page_key).collect();
+        assert_eq!(keys, pages);
+        assert_eq!(
+            load_page(&one_go, 0).unwrap().records.len() as u64,
+            PAGE_SIZE - 1
+        );
+        assert_eq!(
+            load_page(&one_go, 1).unwrap().records.len() as u64,
+            PAGE_SIZE
+        );
     }
 
     #[test]
     fn an_update_shadows_the_paged_record_and_leaves_the_page() {
         let store = MemStore::new();
         write(&store, (1..=20).map(|id| record(id, 1)).collect(), 20);
-        let page_before = store.get(Table::Leads, &page_key(0)).unwrap();
+        let page_before = store.get(Table::Leads, &page_key(page_of(5))).unwrap();
         let mut ov = Overlay::new(&store);
         let mut r = ov.take_lead(5).unwrap().unwrap();
         r.version = 2;
         r.history.push(99);
         ov.put_lead(r);
         store.write(ov.into_batch().unwrap()).unwrap();
-        assert_eq!(store.get(Table::Leads, &page_key(0)).unwrap(), page_before);
+        assert_eq!(
+            store.get(Table::Leads, &page_key(page_of(5))).unwrap(),
+            page_before
+        );
         assert_eq!(read(&store, 5).unwrap().unwrap().version, 2);
         assert_eq!(read(&store, 6).unwrap().unwrap().version, 1);
         assert_eq!(read(&store, 21).unwrap(), None);
