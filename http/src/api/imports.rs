@@ -88,11 +88,14 @@ impl<S: Store + 'static> ImportsApi<S> {
             date_format: date_format.0.unwrap_or(DateFormat::Us).into(),
             actor: caller.name.clone(),
         };
+        // The answer is also built on the blocking pool: for a large file it
+        // is a large value.
         let report = blocking(&self.ledger, move |l| {
             l.preview(cmd, &mut file, &NoProgress)
+                .map(ImportReport::from)
         })
         .await?;
-        Ok(Json(report.into()))
+        Ok(Json(report))
     }
 
     /// Commit a previewed import
@@ -108,8 +111,11 @@ impl<S: Store + 'static> ImportsApi<S> {
         id: Path<u64>,
     ) -> Result<Json<CommitReport>, ApiError> {
         let actor = caller.name.clone();
-        let report = blocking(&self.ledger, move |l| l.commit(id.0, &actor, &NoProgress)).await?;
-        Ok(Json(report.into()))
+        let report = blocking(&self.ledger, move |l| {
+            l.commit(id.0, &actor, &NoProgress).map(CommitReport::from)
+        })
+        .await?;
+        Ok(Json(report))
     }
 
     /// List imports, newest first
@@ -129,8 +135,11 @@ impl<S: Store + 'static> ImportsApi<S> {
     /// One import: its errors, warnings, plan and results
     #[oai(path = "/imports/:id", method = "get")]
     async fn show(&self, _auth: BearerAuth, id: Path<u64>) -> Result<Json<ImportReport>, ApiError> {
-        let report = blocking(&self.ledger, move |l| l.import_report(id.0)).await?;
-        Ok(Json(report.into()))
+        let report = blocking(&self.ledger, move |l| {
+            l.import_report(id.0).map(ImportReport::from)
+        })
+        .await?;
+        Ok(Json(report))
     }
 
     /// The original uploaded file, byte for byte
@@ -154,8 +163,12 @@ impl<S: Store + 'static> ImportsApi<S> {
         _auth: BearerAuth,
         id: Path<u64>,
     ) -> Result<Json<Vec<ChangeEntry>>, ApiError> {
-        let entries = blocking(&self.ledger, move |l| l.audit_import(id.0)).await?;
-        Ok(Json(entries.into_iter().map(Into::into).collect()))
+        let entries = blocking(&self.ledger, move |l| {
+            l.audit_import(id.0)
+                .map(|e| e.into_iter().map(Into::into).collect())
+        })
+        .await?;
+        Ok(Json(entries))
     }
 }
 

@@ -36,8 +36,12 @@ impl<S: Store + 'static> LeadsApi<S> {
         #[oai(default)] offset: Query<u64>,
     ) -> Result<Json<LeadListing>, ApiError> {
         let kind = kind.0.map(Into::into);
-        let listing = blocking(&self.ledger, move |l| l.leads(kind, offset.0, limit.0)).await?;
-        Ok(Json(listing.into()))
+        // Converted on the blocking pool too (`limit=0` lists every lead).
+        let listing = blocking(&self.ledger, move |l| {
+            l.leads(kind, offset.0, limit.0).map(LeadListing::from)
+        })
+        .await?;
+        Ok(Json(listing))
     }
 
     /// One record, with its contacts, communications and opportunities
@@ -54,7 +58,11 @@ impl<S: Store + 'static> LeadsApi<S> {
         _auth: BearerAuth,
         id: Path<u64>,
     ) -> Result<Json<Vec<ChangeEntry>>, ApiError> {
-        let entries = blocking(&self.ledger, move |l| l.lead_history(id.0)).await?;
-        Ok(Json(entries.into_iter().map(Into::into).collect()))
+        let entries = blocking(&self.ledger, move |l| {
+            l.lead_history(id.0)
+                .map(|e| e.into_iter().map(Into::into).collect())
+        })
+        .await?;
+        Ok(Json(entries))
     }
 }
