@@ -258,3 +258,77 @@ fn a_data_directory_in_use_fails_with_exit_1_and_says_so() {
     assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
     assert!(out.stderr.contains("in use"), "{}", out.stderr);
 }
+
+/// `imports show` answers the preview as it was (errors, warnings, plan,
+/// counts) with the commit's answer under `results`, and `import --commit`
+/// puts the same preview under `preview`. These answers are streamed from
+/// the log as they are printed, so each is checked against the other.
+#[test]
+fn imports_show_answers_the_preview_and_the_commit_as_they_were_given() {
+    let env = Env::new();
+    env.import_csv("first.csv", "Lead Name,Export Value\nAcme,A1\n");
+    let text =
+        "Lead Name,Export Value,City,Email\nAcme,A1,Paris,\nBeta,,Rome,bad@mail\nAcme,A1,,\n";
+    let file = env.write_csv("second.csv", text);
+    // The third row repeats the first's export value: an error.
+    let preview = env.preview_json(&file, &[]);
+    assert_eq!(preview["counts"]["errors"], 1, "{preview}");
+    let shown = env.json(&["imports", "show", "2"]);
+    for field in [
+        "import_id",
+        "kind",
+        "file",
+        "counts",
+        "errors",
+        "warnings",
+        "rows",
+    ] {
+        assert_eq!(shown[field], preview[field], "{field}");
+    }
+    assert_eq!(shown["warnings"][0]["column"], "Email");
+    assert_eq!(shown["results"], json!(null));
+
+    let clean = env.write_csv(
+        "third.csv",
+        "Lead Name,Export Value,City\nAcme,A1,Lyon\nGamma,G1,\n",
+    );
+    let answer = env.import_file(&clean, &[]);
+    let id = answer["import_id"]
+        .as_u64()
+        .expect("an import id")
+        .to_string();
+    let shown = env.json(&["imports", "show", &id]);
+    assert_eq!(shown["status"], "committed");
+    for field in ["counts", "errors", "warnings", "rows"] {
+        assert_eq!(shown[field], answer["preview"][field], "{field}");
+    }
+    assert_eq!(answer["preview"]["status"], "previewed");
+    let results = &shown["results"];
+    for field in [
+        "import_id",
+        "committed_by",
+        "committed_at",
+        "counts",
+        "leads",
+    ] {
+        assert_eq!(results[field], answer[field], "{field}");
+    }
+    let leads: Vec<_> = results["leads"]
+        .as_array()
+        .expect("leads")
+        .iter()
+        .map(|l| (l["row"].clone(), l["action"].clone(), l["crm_id"].clone()))
+        .collect();
+    assert_eq!(
+        leads,
+        [
+            (json!(2), json!("update"), json!(1)),
+            (json!(3), json!("create"), json!(2))
+        ]
+    );
+    // The table prints the plan and the results too.
+    let out = env.run(&["imports", "show", &id]);
+    out.expect_code(0);
+    assert!(out.stdout.contains("committed import"), "{}", out.stdout);
+    assert!(out.stdout.contains("Gamma"), "{}", out.stdout);
+}
