@@ -246,6 +246,17 @@ pub fn parse_row(
         }
         let def = field.def();
         let shown = cell.display();
+        if shown.contains(char::REPLACEMENT_CHARACTER) {
+            // The file's bytes were not valid in its encoding (a CSV saved
+            // as UTF-8 with some other encoding's bytes in it): the text
+            // was kept with `�` in their place, which the user must know.
+            issues.push(warning(
+                row,
+                def.header,
+                &shown,
+                "some characters of this cell could not be read in the file's encoding and are shown as `�`: save the file as \"CSV UTF-8\" from your spreadsheet program and import it again, or correct the value".into(),
+            ));
+        }
         let cat = cat_idx(def.category);
         if !parsed.filled[cat] {
             parsed.filled[cat] = true;

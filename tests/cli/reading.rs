@@ -167,3 +167,26 @@ fn csv_line_breaks_inside_quoted_cells_do_not_shift_row_numbers() {
     env.commit_json(&preview["import_id"]);
     assert_eq!(env.lead(1)["fields"]["Notes"], "line 1\nline 2\nline 3");
 }
+
+/// Bytes that are not UTF-8 in a file marked as UTF-8 are kept as `�` with
+/// a warning naming the row and the column, never changed silently.
+#[test]
+fn undecodable_bytes_in_a_utf8_csv_are_a_warning_naming_the_cell() {
+    let env = Env::new();
+    let mut bytes = b"\xEF\xBB\xBFLead Name,City\nAcme,Paris\nBeta,K\xF6ln\n".to_vec();
+    bytes.extend_from_slice(b"Gamma,Rome\n");
+    let file = env.write_bytes("mixed.csv", &bytes);
+    let preview = env.preview_json(&file, &[]);
+    assert_eq!(preview["counts"]["warnings"], 1, "{preview}");
+    let warning = &preview["warnings"][0];
+    assert_eq!(warning["row"], 3);
+    assert_eq!(warning["column"], "City");
+    assert_eq!(warning["value"], "K\u{FFFD}ln");
+    assert!(
+        warning["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("CSV UTF-8"),
+        "{warning}"
+    );
+}
