@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use serde_json::Value;
-
-use crate::support::{cli, leads_csv, spawn_app};
+use crate::support::{cli, cli_json, leads_csv, spawn_app};
 
 #[test]
 fn the_cli_is_refused_in_one_line_while_serve_holds_the_directory() {
@@ -82,15 +80,6 @@ fn footprint(dir: &Path) -> Vec<(PathBuf, u64, SystemTime)> {
     }
     files.sort();
     files
-}
-
-/// Runs the CLI with `--json` on a stopped server's data directory.
-fn cli_json(data: &Path, args: &[&str]) -> Value {
-    let mut full = vec!["--json"];
-    full.extend_from_slice(args);
-    let run = cli(data, &full);
-    assert_eq!(run.code, 0, "{run:?}");
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:?}"))
 }
 
 #[test]

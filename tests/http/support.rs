@@ -36,6 +36,16 @@ pub fn cli(data: &Path, args: &[&str]) -> Run {
     }
 }
 
+/// Runs the CLI with `--json` on a stopped server's data directory,
+/// expecting success, and parses its answer.
+pub fn cli_json(data: &Path, args: &[&str]) -> serde_json::Value {
+    let mut full = vec!["--json"];
+    full.extend_from_slice(args);
+    let run = cli(data, &full);
+    assert_eq!(run.code, 0, "{run:?}");
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:?}"))
+}
+
 /// Creates a token with the CLI and returns its secret.
 pub fn create_token(data: &Path, name: &str, role: &str) -> String {
     let run = cli(data, &["--json", "tokens", "create", name, "--role", role]);

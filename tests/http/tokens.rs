@@ -6,10 +6,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::support::{cli, create_token, data_dir, serve};
+use crate::support::{cli, cli_json, create_token, data_dir, serve};
 
 #[test]
 fn the_first_start_prints_an_admin_token_once() {
@@ -67,14 +66,6 @@ fn the_cli_creates_lists_and_revokes_tokens() {
     assert_eq!(app.printed_token, None);
     app.get_as(&old, "/api/leads").error(401, "unauthorized");
     app.get_as(&ops, "/api/leads").ok();
-}
-
-fn cli_json(data: &Path, args: &[&str]) -> Value {
-    let mut full = vec!["--json"];
-    full.extend_from_slice(args);
-    let run = cli(data, &full);
-    assert_eq!(run.code, 0, "{run:?}");
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:?}"))
 }
 
 /// The number of events in the log and its tip, by `ledger verify`.
