@@ -9,7 +9,7 @@
 //! Module map: `server` assembles the routes and runs them; `api` holds
 //! the operations (one `#[OpenApi]` struct per area); `wire` the
 //! poem-openapi mirrors of the core reports; `auth` the token middleware;
-//! `limit` the upload size limit; `error` the one error shape; `web` the
+//! `limit` the upload size limit; `progress` what a long preview or commit is doing; `error` the one error shape; `web` the
 //! web page (its files, and the two API routes it needs).
 #![forbid(unsafe_code)]
 
@@ -17,6 +17,7 @@ mod api;
 mod auth;
 mod error;
 mod limit;
+mod progress;
 mod server;
 #[cfg(test)]
 mod tests;

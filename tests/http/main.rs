@@ -30,5 +30,8 @@ mod tokens;
 // Uploads and reads while a large import commits.
 mod concurrency;
 
+// What a running preview or commit is doing, for a progress bar.
+mod progress;
+
 // The data directory lock and graceful shutdown (with a commit in flight).
 mod lifecycle;

@@ -16,6 +16,7 @@ fn the_openapi_document_lists_every_route() {
         ("/imports/{id}/commit", "post"),
         ("/imports/{id}/file", "get"),
         ("/imports/{id}/changes", "get"),
+        ("/progress", "get"),
         ("/leads", "get"),
         ("/leads/{id}", "get"),
         ("/leads/{id}/history", "get"),

@@ -175,3 +175,48 @@ async fn a_clean_file_imports_and_links_to_its_leads() {
     })
     .await;
 }
+
+/// Records, from now on, every text a progress bar's label shows.
+async fn watch_progress_labels(b: &Browser) {
+    b.eval(
+        "window.progressLabels = [];
+         const seen = () => document.querySelectorAll('.progress span:first-of-type')
+             .forEach((s) => window.progressLabels.push(s.textContent));
+         new MutationObserver(seen).observe(document.body,
+             {childList: true, subtree: true, characterData: true});",
+        vec![],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_long_commit_shows_how_far_the_server_got() {
+    let app = spawn_app();
+    let names: Vec<(String, String)> = (0..25_000)
+        .map(|n| (format!("Lead {n}"), format!("L-{n}")))
+        .collect();
+    let rows: Vec<(&str, &str, &str)> = names
+        .iter()
+        .map(|(name, export)| (name.as_str(), export.as_str(), "Springfield"))
+        .collect();
+    let path = app.file("long.csv", &leads_csv(&rows));
+    browse(move |b| async move {
+        b.sign_in(&app.base, &app.admin, "ops").await;
+        preview(&b, &path).await;
+        b.wait_text("#counts [data-count=create] .n", "25,000")
+            .await;
+        watch_progress_labels(&b).await;
+        b.click("#commit").await;
+        b.wait_text("#results", "25,000 leads imported").await;
+        let labels = b.eval("return window.progressLabels;", vec![]).await;
+        let labels: Vec<String> = serde_json::from_value(labels).unwrap();
+        // The server's own phases, with a percentage, while the commit ran.
+        let counted = labels.iter().any(|l| {
+            (l.starts_with("Importing: turning the preview into events: ")
+                || l.starts_with("Updating the CRM view: "))
+                && l.ends_with('%')
+        });
+        assert!(counted, "no percentage from the server: {labels:?}");
+    })
+    .await;
+}

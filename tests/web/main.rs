@@ -17,7 +17,8 @@ mod signin;
 // The template builder: columns, key identifiers, toggles, Download.
 mod template;
 
-// Preview with errors, preview and Import of a clean file, results, lead page.
+// Preview with errors, preview and Import of a clean file, results, lead page,
+// and the server's progress shown while a long commit runs.
 mod import;
 
 // The history of imports, one import's changes and its original file.

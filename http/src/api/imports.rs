@@ -3,7 +3,9 @@
 
 use std::io::Read;
 
-use leadger_core::app::{NoProgress, PreviewImport};
+use std::sync::Arc;
+
+use leadger_core::app::PreviewImport;
 use leadger_core::store::{BlobReader, Store};
 use poem::web::Data;
 use poem::Body;
@@ -15,6 +17,7 @@ use poem_openapi::{Multipart, OpenApi};
 use super::{blocking, Area, Download, Shared};
 use crate::auth::{BearerAuth, Caller};
 use crate::error::ApiError;
+use crate::progress::{Board, ProgressView};
 use crate::wire::{ChangeEntry, CommitReport, DateFormat, ImportListing, ImportReport, Kind};
 
 /// The upload form.
@@ -26,11 +29,13 @@ pub struct UploadForm {
 
 pub struct ImportsApi<S: Store> {
     ledger: Shared<S>,
+    /// The progress of the preview or commit running now.
+    board: Arc<Board>,
 }
 
 impl<S: Store> ImportsApi<S> {
-    pub fn new(ledger: Shared<S>) -> Self {
-        ImportsApi { ledger }
+    pub fn new(ledger: Shared<S>, board: Arc<Board>) -> Self {
+        ImportsApi { ledger, board }
     }
 }
 
@@ -90,9 +95,9 @@ impl<S: Store + 'static> ImportsApi<S> {
         };
         // The answer is also built on the blocking pool: for a large file it
         // is a large value.
+        let board = Arc::clone(&self.board);
         let report = blocking(&self.ledger, move |l| {
-            l.preview(cmd, &mut file, &NoProgress)
-                .map(ImportReport::from)
+            l.preview(cmd, &mut file, &*board).map(ImportReport::from)
         })
         .await?;
         Ok(Json(report))
@@ -111,11 +116,21 @@ impl<S: Store + 'static> ImportsApi<S> {
         id: Path<u64>,
     ) -> Result<Json<CommitReport>, ApiError> {
         let actor = caller.name.clone();
+        let board = Arc::clone(&self.board);
         let report = blocking(&self.ledger, move |l| {
-            l.commit(id.0, &actor, &NoProgress).map(CommitReport::from)
+            l.commit(id.0, &actor, &*board).map(CommitReport::from)
         })
         .await?;
         Ok(Json(report))
+    }
+
+    /// What the running preview or commit is doing
+    ///
+    /// Its phase and how far it got, for a progress bar; `phase` is null
+    /// when nothing long is running. Answers at once, whatever is running.
+    #[oai(path = "/progress", method = "get")]
+    async fn progress(&self, _auth: BearerAuth) -> Json<ProgressView> {
+        Json(self.board.view())
     }
 
     /// List imports, newest first

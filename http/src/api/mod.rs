@@ -62,8 +62,9 @@ pub type Api<S> = (
 /// The API service: routes relative to `/api`, and the document that
 /// describes them.
 pub fn service<S: Store + 'static>(ledger: Shared<S>) -> OpenApiService<Api<S>, ()> {
+    let board = Arc::new(crate::progress::Board::default());
     let api = (
-        imports::ImportsApi::new(Arc::clone(&ledger)),
+        imports::ImportsApi::new(Arc::clone(&ledger), board),
         leads::LeadsApi::new(Arc::clone(&ledger)),
         templates::TemplatesApi::new(Arc::clone(&ledger)),
         ledger::LedgerApi::new(ledger),

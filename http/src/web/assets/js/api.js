@@ -100,6 +100,30 @@ export function upload(path, file, onProgress) {
   });
 }
 
+/**
+ * Polls GET /api/progress while the server works on a preview or a commit
+ * and hands each answer {phase, done, total} to onProgress. Returns the
+ * function that stops it. A failed poll is skipped: the bar just waits.
+ */
+export function watchProgress(onProgress) {
+  let stopped = false;
+  let timer = null;
+  const tick = async () => {
+    try {
+      const view = await getJson('/api/progress');
+      if (!stopped) onProgress(view);
+    } catch (_) {
+      // The answer to the long request itself reports any real failure.
+    }
+    if (!stopped) timer = setTimeout(tick, 400);
+  };
+  timer = setTimeout(tick, 200);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
 /** The file name in a Content-Disposition header (RFC 6266 form first). */
 export function fileName(disposition, fallback) {
   const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition || '');

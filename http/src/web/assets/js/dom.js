@@ -110,6 +110,27 @@ export function cards(items, id) {
       h('span', { class: 'n' }, count(n)), h('span', { class: 'label' }, label))));
 }
 
+/** What the server says it is doing, as words for a progress bar. */
+const PHASES = {
+  previewing: 'Checking every row: validating and matching',
+  committing: 'Importing: turning the preview into events',
+  applying: 'Updating the CRM view',
+};
+
+/**
+ * Shows a GET /api/progress answer on a progress bar: a percentage when
+ * the server knows its total, else the phase alone.
+ */
+export function showServerProgress(bar, view, fallback) {
+  const words = (view && PHASES[view.phase]) || fallback;
+  if (view && view.phase && view.total > 0) {
+    const fraction = view.done / view.total;
+    bar.set(fraction, `${words}: ${Math.round(Math.min(1, fraction) * 100)}%`);
+  } else {
+    bar.set(null, `${words}…`);
+  }
+}
+
 /**
  * A progress bar with a label. set(fraction) shows a determinate bar,
  * set(null) an indeterminate one; the elapsed seconds tick while it runs.

@@ -2,8 +2,8 @@
 // file; Preview uploads it (a bar shows the bytes going up, then that the
 // server is checking them) and shows the preview; Import commits it.
 
-import { h, replace, notice, progress } from './dom.js';
-import { upload, session } from './api.js';
+import { h, replace, notice, progress, showServerProgress } from './dom.js';
+import { upload, session, watchProgress } from './api.js';
 import { preview } from './report.js';
 
 export function render(main) {
@@ -49,16 +49,26 @@ export function render(main) {
     const bar = progress(`Uploading ${chosen.name}…`);
     bar.set(0);
     replace(activity, bar.el);
+    let stopWatching = () => {};
     try {
       const report = await upload(`/api/imports?${query}`, chosen, (fraction) => {
-        if (fraction === null) bar.set(null, 'Checking every row: validating and matching…');
-        else bar.set(fraction, `Uploading ${chosen.name}: ${Math.round(fraction * 100)}%`);
+        if (fraction === null) {
+          // The bytes are up: follow what the server does with them.
+          bar.set(null, 'Checking every row: validating and matching…');
+          stopWatching();
+          stopWatching = watchProgress((view) =>
+            showServerProgress(bar, view, 'Checking every row: validating and matching'));
+        } else {
+          bar.set(fraction, `Uploading ${chosen.name}: ${Math.round(fraction * 100)}%`);
+        }
       });
+      stopWatching();
       bar.done();
       replace(activity);
       replace(out, h('h2', { id: 'preview-title' }, `Preview of import ${report.import_id}`),
         preview(report));
     } catch (e) {
+      stopWatching();
       bar.done();
       replace(activity, notice('error', `The preview failed: ${e.message}`));
     } finally {

@@ -4,9 +4,9 @@
 // upload and by an import's page in the history.
 
 import { h, replace, link, leadPath, importPath, notice, cards, section, progress,
-  bytes, count, plural, day } from './dom.js';
+  bytes, count, plural, day, showServerProgress } from './dom.js';
 import { dataTable } from './table.js';
-import { postJson, session } from './api.js';
+import { postJson, session, watchProgress } from './api.js';
 
 const ISSUE_COLUMNS = [
   { key: 'row', title: 'Row', numeric: true },
@@ -65,13 +65,17 @@ function commitArea(report, onCommitted) {
     const bar = progress('Importing: applying the preview…');
     bar.set(null);
     area.append(bar.el);
+    const stopWatching = watchProgress((view) =>
+      showServerProgress(bar, view, 'Importing: applying the preview'));
     try {
       const commit = await postJson(`/api/imports/${Number(report.import_id)}/commit`);
+      stopWatching();
       bar.done();
       replace(area, results(commit));
       area.scrollIntoView({ block: 'start' });
       if (onCommitted) onCommitted(commit);
     } catch (e) {
+      stopWatching();
       bar.done();
       button.disabled = false;
       area.append(notice('error', `The import was refused: ${e.message}`));
