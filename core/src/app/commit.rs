@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use super::query::PlanRows;
+use super::plan::PlanRows;
 use super::report::CommitReport;
 use super::{Ledger, LedgerError, NoProgress, Progress};
 use crate::catalogue::ids;

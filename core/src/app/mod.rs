@@ -18,6 +18,7 @@
 mod commit;
 pub mod error;
 mod events;
+mod plan;
 mod preview;
 pub mod query;
 pub mod report;
