@@ -189,7 +189,13 @@ impl<'a> Matcher<'a> {
         };
         if let Some(first) = self.seen_ids.insert(record.crm_id, row) {
             self.seen_ids.insert(record.crm_id, first);
-            issues.push(error(row, "", "", format!(
+            // Name the key identifier this row was matched by.
+            let (column, value) = match (&parsed.crm_id, parsed.text(ids::EXPORT_VALUE)) {
+                (Some(Ok(id)), _) => ("Account CRM ID", id.to_string()),
+                (_, Some(export)) => ("Export Value", export),
+                _ => ("Lead Name", parsed.text(ids::LEAD_NAME).unwrap_or_default()),
+            };
+            issues.push(error(row, column, &value, format!(
                 "rows {first} and {row} both match the record with CRM ID {} (one lead, one row): merge them into one row", record.crm_id)));
             return Ok((RowOutcome::Invalid, shown_name));
         }

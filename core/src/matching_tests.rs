@@ -438,8 +438,8 @@ fn two_rows_with_the_same_crm_id_are_an_error_naming_both() {
         second.issues,
         [err(
             3,
-            "",
-            "",
+            "Account CRM ID",
+            "7",
             "rows 2 and 3 both match the record with CRM ID 7 (one lead, one row): merge them \
              into one row"
         )]
@@ -458,6 +458,13 @@ fn rows_matching_one_record_by_different_keys_are_an_error() {
     assert_eq!(file.plan(&["", "", "acme corp"]).issues, []);
     let by_export = file.plan(&["", "E1", ""]);
     assert_eq!(by_export.outcome, RowOutcome::Invalid);
+    assert_eq!(
+        (
+            by_export.issues[0].column.as_str(),
+            by_export.issues[0].value.as_str()
+        ),
+        ("Export Value", "E1")
+    );
     assert_eq!(
         by_export.issues[0].message,
         "rows 2 and 3 both match the record with CRM ID 7 (one lead, one row): merge them into \
