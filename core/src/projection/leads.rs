@@ -17,6 +17,7 @@
 //! chunked while projecting), so a rebuild gives the same bytes.
 
 use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
 
 use super::records::LeadRecord;
 use crate::codec::{self, CodecError};
@@ -53,7 +54,8 @@ pub fn current_key(crm_id: CrmId) -> Vec<u8> {
 /// reading one lead decodes one record.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct LeadPage {
-    pub records: Vec<(CrmId, Vec<u8>)>,
+    /// Byte strings, decoded as one copy each rather than byte by byte.
+    pub records: Vec<(CrmId, ByteBuf)>,
 }
 
 impl LeadPage {
@@ -72,8 +74,10 @@ impl LeadPage {
             .records
             .binary_search_by_key(&record.crm_id, |(id, _)| *id)
         {
-            Ok(idx) => self.records[idx].1 = bytes,
-            Err(idx) => self.records.insert(idx, (record.crm_id, bytes)),
+            Ok(idx) => self.records[idx].1 = ByteBuf::from(bytes),
+            Err(idx) => self
+                .records
+                .insert(idx, (record.crm_id, ByteBuf::from(bytes))),
         }
         Ok(())
     }
@@ -164,7 +168,8 @@ impl LeadScan<'_> {
             };
             let (_, bytes) = entry?;
             let page = LeadPage::decode(&bytes).map_err(|e| corrupt("lead page", e))?;
-            self.in_page.extend(page.records);
+            self.in_page
+                .extend(page.records.into_iter().map(|(id, b)| (id, b.into_vec())));
         }
         let Some((crm_id, paged)) = self.in_page.pop_front() else {
             return Ok(None);
