@@ -96,6 +96,21 @@ pub fn unseal(seq: u64, bytes: &[u8]) -> Result<(Envelope, Hash), LogError> {
     Ok((envelope, hash))
 }
 
+/// Checks stored bytes against their hash (what [`unseal`] checks, without
+/// decoding): for a caller that looked at the envelope first.
+pub fn check_hash(seq: u64, bytes: &[u8]) -> Result<Hash, LogError> {
+    let Some(body_len) = bytes.len().checked_sub(32) else {
+        return Err(LogError::Truncated { seq });
+    };
+    let (body, stored) = bytes.split_at(body_len);
+    if blake3::hash(body).as_bytes() != stored {
+        return Err(LogError::HashMismatch { seq });
+    }
+    let mut hash = [0u8; 32];
+    hash.copy_from_slice(stored);
+    Ok(hash)
+}
+
 /// Decodes stored bytes without checking their hash: for the answers that
 /// read back what was just written (a preview's rows, a commit's leads),
 /// where hashing every event again was a tenth of the work. Whatever acts
@@ -264,7 +279,12 @@ mod tests {
             let mut altered = bytes.clone();
             altered[idx] ^= 0x01;
             assert!(unseal(0, &altered).is_err(), "byte {idx} flip not caught");
+            assert!(
+                matches!(check_hash(0, &altered), Err(LogError::HashMismatch { .. })),
+                "byte {idx} flip not caught by check_hash"
+            );
         }
+        assert_eq!(check_hash(0, &bytes).unwrap(), unseal(0, &bytes).unwrap().1);
         assert!(matches!(
             unseal(0, &bytes[..10]),
             Err(LogError::Truncated { .. })
