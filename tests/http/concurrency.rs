@@ -145,4 +145,14 @@ fn assert_reads_answered_during(commit: &Range<Instant>, reads: &[Read]) {
         totals.windows(2).all(|w| w[0] <= w[1]),
         "the lead total went down: {totals:?}"
     );
+    // A commit is all or nothing for readers too: the big import's leads
+    // are either all counted or none (the small imports add at most
+    // WORKERS * SMALL), never the part of it already projected.
+    let small = (WORKERS * SMALL) as u64;
+    assert!(
+        totals
+            .iter()
+            .all(|t| *t <= small || (BIG as u64..=BIG as u64 + small).contains(t)),
+        "a reader saw part of a commit: {totals:?}"
+    );
 }

@@ -25,6 +25,7 @@ pub mod report;
 #[cfg(test)]
 mod tests;
 pub mod tokens;
+mod view;
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -109,6 +110,8 @@ const SYSTEM: &str = "system";
 pub struct Ledger<S: Store> {
     store: S,
     writer: Mutex<()>,
+    /// Where the projection being written begins (see [`view`]).
+    view: view::ReadView,
     clock: Box<dyn Clock>,
     options: LedgerOptions,
 }
@@ -124,6 +127,7 @@ impl<S: Store> Ledger<S> {
         let ledger = Ledger {
             store,
             writer: Mutex::new(()),
+            view: view::ReadView::default(),
             clock,
             options,
         };
@@ -321,10 +325,23 @@ impl<S: Store> Ledger<S> {
         if next < end {
             progress.start("applying", end - next);
         }
+        if next < end {
+            // Readers see the view as before these events until the last
+            // chunk is written (an earlier catch-up cut short keeps its
+            // marker: its events are still in flight).
+            let mut marker = self.view.write();
+            if marker.is_none() {
+                *marker = Some(view::InFlight {
+                    begin: next,
+                    created: [0, 0],
+                });
+            }
+        }
         let mut cursor = events::EventCursor::new(&self.store, next, end);
         while next < end {
             let mut ov = Overlay::new(&self.store);
             let mut n = 0;
+            let mut created = [0u64; 2];
             while let Some(entry) = cursor.next_event() {
                 let (seq, bytes) = entry?;
                 // The plan rows of a preview stay in the log and project to
@@ -334,7 +351,11 @@ impl<S: Store> Ledger<S> {
                 let (envelope, _) = log::open_unchecked(seq, bytes)?;
                 if envelope.type_tag != projection::UNPROJECTED {
                     let hash = log::check_hash(seq, bytes)?;
-                    projection::apply(&mut ov, &log::decode_payload(envelope, hash)?)?;
+                    let rec = log::decode_payload(envelope, hash)?;
+                    if let Event::LeadCreated { kind, .. } = &rec.event {
+                        created[view::kind_index(*kind)] += 1;
+                    }
+                    projection::apply(&mut ov, &rec)?;
                 }
                 next += 1;
                 n += 1;
@@ -352,8 +373,19 @@ impl<S: Store> Ledger<S> {
                 keys::CHECKPOINT.to_vec(),
                 codec::encode(&next)?,
             );
-            self.store
-                .write(ov.into_batch().map_err(projection::ProjectionError::from)?)?;
+            let batch = ov.into_batch().map_err(projection::ProjectionError::from)?;
+            {
+                // The chunk and the marker that goes with it change
+                // together, between two readers' queries.
+                let mut marker = self.view.write();
+                self.store.write(batch)?;
+                if next >= end {
+                    *marker = None;
+                } else if let Some(flight) = marker.as_mut() {
+                    flight.created[0] += created[0];
+                    flight.created[1] += created[1];
+                }
+            }
             n_chunks += 1;
             self.point("projected", n_chunks);
             progress.advance(next - begin);

@@ -222,7 +222,7 @@ impl<S: Store> Ledger<S> {
     }
 
     /// Reads event `seq`, checking its hash.
-    fn event(&self, seq: u64) -> Result<log::Recorded, LedgerError> {
+    pub(super) fn event(&self, seq: u64) -> Result<log::Recorded, LedgerError> {
         let mut found = None;
         self.recorded_in(seq, seq + 1, |rec| {
             found = Some(rec);
@@ -273,8 +273,15 @@ impl<S: Store> Ledger<S> {
         Ok((state.file_name, self.store.open_blob(&state.blake3)?))
     }
 
+    /// A record as readers see it: while a commit's projection is being
+    /// written, as it was before that commit (see `view.rs`).
     pub fn lead_record(&self, crm_id: CrmId) -> Result<LeadRecord, LedgerError> {
-        crate::projection::leads::read(&self.store, crm_id)?.ok_or_else(|| {
+        let marker = self.view.read();
+        let record = match crate::projection::leads::read(&self.store, crm_id)? {
+            Some(record) => self.visible(marker.as_ref(), record)?,
+            None => None,
+        };
+        record.ok_or_else(|| {
             LedgerError::NotFound(format!(
                 "there is no lead or organization with CRM ID {crm_id}"
             ))
@@ -297,11 +304,18 @@ impl<S: Store> Ledger<S> {
             Some(k) => vec![k],
             None => vec![Kind::Leads, Kind::Organizations],
         };
+        // Held for the whole listing: the total and the records are of one
+        // moment, never part of a commit (see `view.rs`).
+        let marker = self.view.read();
         let mut total = 0;
         for k in &kinds {
+            let in_flight = marker
+                .as_ref()
+                .map_or(0, |f| f.created[super::view::kind_index(*k)]);
             total += self
                 .get_decoded::<u64>(Table::ProjMeta, &keys::count(*k))?
-                .unwrap_or(0);
+                .unwrap_or(0)
+                .saturating_sub(in_flight);
         }
         // Filtering by kind scans records: a kind index would cost one more
         // key for every lead created, on the import's hot path.
@@ -311,7 +325,9 @@ impl<S: Store> Ledger<S> {
             if leads.len() as u64 >= page {
                 break;
             }
-            let record = record?;
+            let Some(record) = self.visible(marker.as_ref(), record?)? else {
+                continue;
+            };
             if kind.is_some_and(|k| k != record.kind) {
                 continue;
             }

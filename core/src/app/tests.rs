@@ -130,3 +130,75 @@ proptest! {
         prop_assert!(l.verify().unwrap().ok);
     }
 }
+
+/// Regression (found by the HTTP concurrency test): a reader that came
+/// while a commit's projection was being written saw part of it, a chunk
+/// at a time. Now it sees the CRM view as before the commit until the last
+/// chunk is written: no record it creates, every record it updates as it
+/// was, and totals to match.
+#[test]
+fn a_reader_during_a_commits_projection_sees_the_view_before_it() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::mpsc;
+    use std::sync::{Arc, Mutex};
+
+    let armed = Arc::new(AtomicBool::new(false));
+    let (paused_tx, paused_rx) = mpsc::channel::<()>();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let hook_armed = Arc::clone(&armed);
+    let channels = Mutex::new((paused_tx, go_rx));
+    let options = LedgerOptions {
+        chunk: 4,
+        fail_point: Some(Arc::new(move |point: &str, n: u64| {
+            if point == "projected" && n == 1 && hook_armed.swap(false, Ordering::SeqCst) {
+                let channels = channels.lock().unwrap();
+                channels.0.send(()).unwrap();
+                channels.1.recv().unwrap();
+            }
+        })),
+        ..Default::default()
+    };
+    let l = Ledger::open(
+        MemStore::new(),
+        Box::new(FixedClock(1_764_000_000_000)),
+        options,
+    )
+    .unwrap();
+    let first = preview(&l, "Lead Name,Export Value,City\nAcme,A1,Springfield\n");
+    l.commit(first.import_id, "t", &NoProgress).unwrap();
+    let second = preview(
+        &l,
+        "Lead Name,Export Value,City\nAcme,A1,Ogdenville\nBeta,B1,\nGamma,C1,\nDelta,D1,\n",
+    );
+    assert_eq!((second.counts.create, second.counts.update), (3, 1));
+
+    armed.store(true, Ordering::SeqCst);
+    std::thread::scope(|s| {
+        let committer = s.spawn(|| l.commit(second.import_id, "t", &NoProgress));
+        paused_rx.recv().unwrap();
+        // The first chunk (the update and the three creations) is written;
+        // the commit's last event is not. Read everything, let the commit
+        // go on, then check (a failed check must not leave it waiting).
+        let listing = l.leads(None, 0, 0);
+        let created = l.lead(2);
+        let history = l.lead_history(1);
+        go_tx.send(()).unwrap();
+        let listing = listing.unwrap();
+        assert_eq!(listing.total, 1);
+        assert_eq!(listing.leads.len(), 1);
+        assert_eq!(listing.leads[0].fields["City"], "Springfield");
+        assert_eq!(listing.leads[0].version, 1);
+        assert!(
+            matches!(created, Err(LedgerError::NotFound(_))),
+            "{created:?}"
+        );
+        assert_eq!(history.unwrap().len(), 1);
+        committer.join().unwrap().unwrap();
+    });
+    let listing = l.leads(None, 0, 0).unwrap();
+    assert_eq!(listing.total, 4);
+    assert_eq!(listing.leads[0].fields["City"], "Ogdenville");
+    assert_eq!(listing.leads[0].version, 2);
+    assert_eq!(l.lead(2).unwrap().fields["Lead Name"], "Beta");
+    assert_eq!(l.lead_history(1).unwrap().len(), 2);
+}

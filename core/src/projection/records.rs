@@ -44,6 +44,14 @@ impl LeadRecord {
         }
     }
 
+    /// Empties a field (only ever to show a record as it was before an
+    /// update that filled it).
+    pub fn clear(&mut self, field: FieldId) {
+        if let Ok(idx) = self.fields.binary_search_by_key(&field, |(f, _)| *f) {
+            self.fields.remove(idx);
+        }
+    }
+
     pub fn text(&self, field: FieldId) -> Option<String> {
         self.get(field).map(|v| v.to_string())
     }
