@@ -246,9 +246,10 @@ impl<S: Store> Ledger<S> {
             self.store.open_blob(&blob.hash)?,
             &self.options.limits,
         )?;
-        progress.start("previewing", rows.progress().1);
-
+        // Progress starts once this preview has the writer lock: a preview
+        // waiting for another's must not take over the progress it reports.
         let _w = self.lock();
+        progress.start("previewing", rows.progress().1);
         let import_id = self.next_import_id()?;
         let reference = self.reference()?;
         let mut file_issues = Vec::new();
