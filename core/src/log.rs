@@ -80,51 +80,46 @@ pub fn seal(envelope: &Envelope) -> Result<(Vec<u8>, Hash), LogError> {
     Ok((bytes, hash))
 }
 
-/// Splits stored bytes into the envelope and its hash, checking the hash.
-pub fn unseal(seq: u64, bytes: &[u8]) -> Result<(Envelope, Hash), LogError> {
-    if bytes.len() < 32 {
+/// Splits stored bytes into the encoded envelope and its stored hash.
+fn split(seq: u64, bytes: &[u8]) -> Result<(&[u8], Hash), LogError> {
+    let Some(body_len) = bytes.len().checked_sub(32) else {
         return Err(LogError::Truncated { seq });
-    }
-    let (body, stored) = bytes.split_at(bytes.len() - 32);
-    if blake3::hash(body).as_bytes() != stored {
-        return Err(LogError::HashMismatch { seq });
-    }
-    let envelope: Envelope =
-        codec::decode(body).map_err(|source| LogError::Decode { seq, source })?;
+    };
+    let (body, stored) = bytes.split_at(body_len);
     let mut hash = [0u8; 32];
     hash.copy_from_slice(stored);
-    Ok((envelope, hash))
+    Ok((body, hash))
+}
+
+fn decode_envelope(seq: u64, body: &[u8]) -> Result<Envelope, LogError> {
+    codec::decode(body).map_err(|source| LogError::Decode { seq, source })
+}
+
+/// Splits stored bytes into the envelope and its hash, checking the hash.
+pub fn unseal(seq: u64, bytes: &[u8]) -> Result<(Envelope, Hash), LogError> {
+    let hash = check_hash(seq, bytes)?;
+    let (body, _) = split(seq, bytes)?;
+    Ok((decode_envelope(seq, body)?, hash))
 }
 
 /// Checks stored bytes against their hash (what [`unseal`] checks, without
 /// decoding): for a caller that looked at the envelope first.
 pub fn check_hash(seq: u64, bytes: &[u8]) -> Result<Hash, LogError> {
-    let Some(body_len) = bytes.len().checked_sub(32) else {
-        return Err(LogError::Truncated { seq });
-    };
-    let (body, stored) = bytes.split_at(body_len);
-    if blake3::hash(body).as_bytes() != stored {
+    let (body, hash) = split(seq, bytes)?;
+    if blake3::hash(body).as_bytes() != &hash {
         return Err(LogError::HashMismatch { seq });
     }
-    let mut hash = [0u8; 32];
-    hash.copy_from_slice(stored);
     Ok(hash)
 }
 
 /// Decodes stored bytes without checking their hash: for the answers that
 /// read back what was just written (a preview's rows, a commit's leads),
-/// where hashing every event again was a tenth of the work. Whatever acts
-/// on events (projections, commit, verify) uses [`unseal`].
+/// where hashing every event again was a tenth of the work, and to look at
+/// an envelope before deciding to check it. Whatever acts on events
+/// (projections, commit, verify) checks the hash.
 pub fn open_unchecked(seq: u64, bytes: &[u8]) -> Result<(Envelope, Hash), LogError> {
-    let Some(body_len) = bytes.len().checked_sub(32) else {
-        return Err(LogError::Truncated { seq });
-    };
-    let (body, stored) = bytes.split_at(body_len);
-    let envelope: Envelope =
-        codec::decode(body).map_err(|source| LogError::Decode { seq, source })?;
-    let mut hash = [0u8; 32];
-    hash.copy_from_slice(stored);
-    Ok((envelope, hash))
+    let (body, hash) = split(seq, bytes)?;
+    Ok((decode_envelope(seq, body)?, hash))
 }
 
 /// Decodes a stored event completely.
@@ -202,11 +197,6 @@ impl BlockBuilder {
         self.bytes[len_at..body_at].copy_from_slice(&len.to_le_bytes());
         self.count += 1;
         Ok(hash)
-    }
-
-    /// Events in the block so far.
-    pub fn count(&self) -> u32 {
-        self.count
     }
 
     /// Bytes in the block so far.

@@ -88,8 +88,8 @@ impl ImportsCommand {
                 if g.json {
                     return output::json(&ledger.import_report_streamed(id)?);
                 }
-                let report = ledger.import_report_streamed(id)?;
-                let results = ledger.commit_report_streamed(id)?;
+                let mut report = ledger.import_report_streamed(id)?;
+                let results = report.results.take();
                 print_preview(report)?;
                 if let Some(results) = results {
                     println!();

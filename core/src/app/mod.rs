@@ -324,8 +324,6 @@ impl<S: Store> Ledger<S> {
         let mut n_chunks = 0;
         if next < end {
             progress.start("applying", end - next);
-        }
-        if next < end {
             // Readers see the view as before these events until the last
             // chunk is written (an earlier catch-up cut short keeps its
             // marker: its events are still in flight).
