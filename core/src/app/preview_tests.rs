@@ -91,9 +91,16 @@ fn a_read_error_comes_after_the_rows_before_it() {
 
 #[test]
 fn the_reading_thread_stops_when_the_other_side_hangs_up() {
-    // More rows than fit in flight: the scope returning at all shows
-    // the reading thread stopped.
+    // More rows than fit in flight: the scope returning at all shows the
+    // reading thread stopped; a reading thread that never stops fails the
+    // test after a bound instead of hanging it.
     let n = (ROWS_PER_BATCH * BATCHES_IN_FLIGHT * 4) as u32;
-    let (rows, _) = read_all(n, false, Some(ROWS_PER_BATCH));
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_tx.send(read_all(n, false, Some(ROWS_PER_BATCH)));
+    });
+    let (rows, _) = done_rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the reading thread did not stop when the other side hung up");
     assert!(rows.len() < n as usize);
 }
