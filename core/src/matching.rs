@@ -5,50 +5,40 @@
 use std::collections::HashMap;
 
 use crate::catalogue::{ids, Category, FieldId};
-use crate::codec;
 use crate::event::{CrmId, FieldChange, Issue, Kind, RowOutcome};
+use crate::projection::index::IndexReader;
 use crate::projection::keys;
 use crate::projection::records::LeadRecord;
-use crate::store::{Store, StoreError, Table};
+use crate::store::{Store, StoreError};
 use crate::validate::{error, warning, ParsedRow};
 
-/// Reads records and indexes of the CRM view for matching.
+/// Reads records and indexes of the CRM view for matching, for the length
+/// of one command under the writer lock (it keeps the index's filters).
 pub struct CrmView<'a> {
     pub store: &'a dyn Store,
+    index: IndexReader<'a>,
 }
 
-impl CrmView<'_> {
+impl<'a> CrmView<'a> {
+    pub fn new(store: &'a dyn Store) -> Self {
+        CrmView {
+            store,
+            index: IndexReader::new(store),
+        }
+    }
+
     pub fn lead(&self, crm_id: CrmId) -> Result<Option<LeadRecord>, StoreError> {
         crate::projection::leads::read(self.store, crm_id)
     }
 
     pub fn by_export(&self, kind: Kind, export: &str) -> Result<Option<CrmId>, StoreError> {
-        match self
-            .store
-            .get(Table::LeadIndex, &keys::by_export(kind, export))?
-        {
-            Some(bytes) => codec::decode(&bytes)
-                .map(Some)
-                .map_err(|e| StoreError::Corrupt(format!("export index: {e}"))),
-            None => Ok(None),
-        }
+        self.index.get(&keys::by_export(kind, export))
     }
 
     /// Up to `limit` records of this kind with this name.
     pub fn by_name(&self, kind: Kind, name: &str, limit: usize) -> Result<Vec<CrmId>, StoreError> {
-        let prefix = keys::by_name_prefix(kind, name);
-        let mut out = Vec::new();
-        for entry in self
-            .store
-            .scan(Table::LeadIndex, &prefix, &prefix)
-            .take(limit)
-        {
-            let (key, _) = entry?;
-            if let Some(id) = keys::tail_u64(&key) {
-                out.push(id);
-            }
-        }
-        Ok(out)
+        self.index
+            .prefixed(&keys::by_name_prefix(kind, name), limit)
     }
 }
 
@@ -79,7 +69,7 @@ const SUB_CATEGORIES: [Category; 3] = [
 impl<'a> Matcher<'a> {
     pub fn new(store: &'a dyn Store, kind: Kind) -> Self {
         Matcher {
-            view: CrmView { store },
+            view: CrmView::new(store),
             kind,
             seen_ids: HashMap::new(),
             seen_exports: HashMap::new(),

@@ -11,7 +11,6 @@ use crate::memstore::MemStore;
 use crate::parse::DateFormat;
 use crate::read::SheetRow;
 use crate::reference::ReferenceData;
-use crate::store::WriteBatch;
 use crate::validate::{map_headers, parse_row, HeaderMap, Resolver};
 use crate::value::Value;
 
@@ -42,18 +41,28 @@ fn seed(store: &MemStore, crm_id: CrmId, kind: Kind, fields: &[(&str, &str)]) {
         version: 3,
         history: Vec::new(),
     };
-    let mut batch = WriteBatch::default();
+    // The record and its index entries in the projection's own layout, as
+    // one chunk of a catch-up would write them.
     let name = record.text(ids::LEAD_NAME).unwrap_or_default();
-    batch.put(Table::LeadIndex, keys::by_name(kind, &name, crm_id), []);
-    if let Some(export) = record.text(ids::EXPORT_VALUE) {
-        let id = codec::encode(&crm_id).unwrap();
-        batch.put(Table::LeadIndex, keys::by_export(kind, &export), id);
-    }
-    store.write(batch).unwrap();
-    // The record in the projection's own layout.
+    let export = record.text(ids::EXPORT_VALUE);
     let mut ov = crate::projection::overlay::Overlay::new(store);
+    ov.index_put(keys::by_name(kind, &name, crm_id), crm_id);
+    if let Some(export) = export {
+        ov.index_put(keys::by_export(kind, &export), crm_id);
+    }
     ov.put_lead(record);
-    store.write(ov.into_batch().unwrap()).unwrap();
+    let writes = ov.take_index();
+    let mut batch = ov.into_batch().unwrap();
+    crate::projection::index::flush(
+        store,
+        &mut batch,
+        Default::default(),
+        crm_id,
+        crm_id + 1,
+        writes,
+    )
+    .unwrap();
+    store.write(batch).unwrap();
 }
 
 /// One file being previewed: its header row, then data rows numbered from 2

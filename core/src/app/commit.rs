@@ -218,7 +218,7 @@ impl<S: Store> Ledger<S> {
         progress.start("committing", total);
         let events = CommitEvents {
             rows: PlanRows::new(self, &state),
-            view: CrmView { store: &self.store },
+            view: CrmView::new(&self.store),
             import_id,
             kind: state.kind,
             next_crm_id: self.next_crm_id()?,

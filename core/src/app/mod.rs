@@ -84,6 +84,10 @@ pub struct LedgerOptions {
     /// (head moved, not yet flushed), `acknowledged` (flushed, before the
     /// projections catch up), `projected` (after each projection chunk).
     pub fail_point: Option<FailPoint>,
+    /// How the lead index is cut into runs (part of the projection layout:
+    /// keep it the same for one data directory; tests make it small to
+    /// exercise merges).
+    pub index: projection::index::Layout,
 }
 
 impl Default for LedgerOptions {
@@ -92,6 +96,7 @@ impl Default for LedgerOptions {
             chunk: 8192,
             limits: Limits::default(),
             fail_point: None,
+            index: projection::index::Layout::default(),
         }
     }
 }
@@ -338,6 +343,10 @@ impl<S: Store> Ledger<S> {
         let mut cursor = events::EventCursor::new(&self.store, next, end);
         while next < end {
             let mut ov = Overlay::new(&self.store);
+            let chunk_begin = next;
+            // A chunk never crosses the end of a lead index range, so the
+            // index's runs do not depend on where chunks fall.
+            let chunk_end = end.min(projection::index::range_end(self.options.index, next));
             let mut n = 0;
             let mut created = [0u64; 2];
             while let Some(entry) = cursor.next_event() {
@@ -357,7 +366,7 @@ impl<S: Store> Ledger<S> {
                 }
                 next += 1;
                 n += 1;
-                if n >= self.options.chunk {
+                if n >= self.options.chunk || next >= chunk_end {
                     break;
                 }
             }
@@ -371,7 +380,16 @@ impl<S: Store> Ledger<S> {
                 keys::CHECKPOINT.to_vec(),
                 codec::encode(&next)?,
             );
-            let batch = ov.into_batch().map_err(projection::ProjectionError::from)?;
+            let index_writes = ov.take_index();
+            let mut batch = ov.into_batch().map_err(projection::ProjectionError::from)?;
+            projection::index::flush(
+                &self.store,
+                &mut batch,
+                self.options.index,
+                chunk_begin,
+                next,
+                index_writes,
+            )?;
             {
                 // The chunk and the marker that goes with it change
                 // together, between two readers' queries.

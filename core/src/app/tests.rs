@@ -17,8 +17,13 @@ impl Clock for FixedClock {
 }
 
 fn ledger(chunk: usize) -> Ledger<MemStore> {
+    ledger_with_index(chunk, Default::default())
+}
+
+fn ledger_with_index(chunk: usize, index: crate::projection::index::Layout) -> Ledger<MemStore> {
     let options = LedgerOptions {
         chunk,
+        index,
         ..Default::default()
     };
     Ledger::open(
@@ -115,8 +120,11 @@ proptest! {
     fn projections_built_incrementally_equal_a_rebuild(
         imports in prop::collection::vec(import_csv(), 1..7),
         chunk in 1usize..6,
+        span in 1u64..12,
+        fanout in 2u64..4,
     ) {
-        let l = ledger(chunk);
+        // Small index ranges, so that runs are sealed and merged.
+        let l = ledger_with_index(chunk, crate::projection::index::Layout { span, fanout });
         for csv in &imports {
             let p = preview(&l, csv);
             if p.counts.errors == 0 {

@@ -6,6 +6,7 @@
 //! tables themselves, so replaying the log from scratch (`ledger rebuild`)
 //! gives the same bytes.
 
+pub mod index;
 pub mod keys;
 pub mod leads;
 pub mod overlay;
@@ -192,18 +193,9 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
             };
             ov.put_lead(record);
             let lead_name = field_text(fields, ids::LEAD_NAME).unwrap_or_default();
-            ov.put(
-                Table::LeadIndex,
-                keys::by_name(*kind, &lead_name, *crm_id),
-                Vec::new(),
-            );
+            ov.index_put(keys::by_name(*kind, &lead_name, *crm_id), *crm_id);
             if let Some(export) = field_text(fields, ids::EXPORT_VALUE) {
-                save(
-                    ov,
-                    Table::LeadIndex,
-                    keys::by_export(*kind, &export),
-                    crm_id,
-                )?;
+                ov.index_put(keys::by_export(*kind, &export), *crm_id);
             }
             let count_key = keys::count(*kind);
             let count = load_u64(ov, Table::ProjMeta, &count_key)?;
@@ -312,28 +304,19 @@ fn apply_changes(
     for change in changes {
         if change.field == ids::LEAD_NAME {
             let old = record.text(ids::LEAD_NAME).unwrap_or_default();
-            ov.remove(
-                Table::LeadIndex,
-                keys::by_name(record.kind, &old, record.crm_id),
-            );
+            ov.index_remove(keys::by_name(record.kind, &old, record.crm_id));
             let new = change.after.to_string();
-            ov.put(
-                Table::LeadIndex,
+            ov.index_put(
                 keys::by_name(record.kind, &new, record.crm_id),
-                Vec::new(),
+                record.crm_id,
             );
         }
         if change.field == ids::EXPORT_VALUE {
             if let Some(old) = record.text(ids::EXPORT_VALUE) {
-                ov.remove(Table::LeadIndex, keys::by_export(record.kind, &old));
+                ov.index_remove(keys::by_export(record.kind, &old));
             }
             let new = change.after.to_string();
-            save(
-                ov,
-                Table::LeadIndex,
-                keys::by_export(record.kind, &new),
-                &record.crm_id,
-            )?;
+            ov.index_put(keys::by_export(record.kind, &new), record.crm_id);
         }
         record.set(change.field, change.after.clone());
     }

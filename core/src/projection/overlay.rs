@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::index;
 use super::leads::{self, LeadPage};
 use super::records::LeadRecord;
 use crate::codec::CodecError;
@@ -24,6 +25,8 @@ pub struct Overlay<'a> {
     paged: BTreeMap<CrmId, LeadRecord>,
     /// Updated records (version > 1) to write under their own keys.
     current: HashMap<CrmId, LeadRecord>,
+    /// Lead index writes, written as runs by [`super::index::flush`].
+    index: index::Writes,
 }
 
 /// Why a buffered lead could not be read or written.
@@ -42,7 +45,23 @@ impl<'a> Overlay<'a> {
             writes: HashMap::new(),
             paged: BTreeMap::new(),
             current: HashMap::new(),
+            index: index::Writes::new(),
         }
+    }
+
+    /// Buffers a lead index entry (its full key) pointing to `crm_id`.
+    pub fn index_put(&mut self, key: Vec<u8>, crm_id: CrmId) {
+        self.index.insert(key, Some(crm_id));
+    }
+
+    /// Buffers the removal of a lead index entry.
+    pub fn index_remove(&mut self, key: Vec<u8>) {
+        self.index.insert(key, None);
+    }
+
+    /// The buffered lead index writes, for [`super::index::flush`].
+    pub fn take_index(&mut self) -> index::Writes {
+        std::mem::take(&mut self.index)
     }
 
     /// The lead record `crm_id` as it is now, buffered for change where it
@@ -94,6 +113,7 @@ impl<'a> Overlay<'a> {
     /// Reads a key (lead records only through [`Overlay::lead_mut`]).
     pub fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         debug_assert!(table != Table::Leads, "lead records are read with lead_mut");
+        debug_assert!(table != Table::LeadIndex, "the lead index is read by runs");
         match self.writes.get(&(table, key.to_vec())) {
             Some(buffered) => Ok(buffered.clone()),
             None => self.store.get(table, key),
@@ -106,6 +126,7 @@ impl<'a> Overlay<'a> {
             table != Table::Leads,
             "lead records are written with put_lead"
         );
+        debug_assert!(table != Table::LeadIndex, "use index_put");
         self.writes.insert((table, key), Some(value));
     }
 
@@ -114,7 +135,7 @@ impl<'a> Overlay<'a> {
     }
 
     pub fn len(&self) -> usize {
-        self.writes.len() + self.paged.len() + self.current.len()
+        self.writes.len() + self.paged.len() + self.current.len() + self.index.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -123,7 +144,10 @@ impl<'a> Overlay<'a> {
 
     /// The buffered writes as one batch (each key once, last write wins).
     /// A page that already holds records is read and merged.
+    /// Lead index writes are not part of it: take them first
+    /// ([`Overlay::take_index`]).
     pub fn into_batch(self) -> Result<WriteBatch, OverlayError> {
+        debug_assert!(self.index.is_empty(), "index writes were not taken");
         let mut batch = WriteBatch::default();
         let mut ops: Vec<_> = self.writes.into_iter().collect();
         ops.reserve(self.current.len() + self.paged.len() / leads::PAGE_SIZE as usize + 1);

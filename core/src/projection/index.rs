@@ -1,0 +1,431 @@
+//! The lead index (a name or an export value → CRM IDs), kept as sorted,
+//! immutable runs rather than a store key per entry.
+//!
+//! A key per entry cost two store inserts per created lead, and the store's
+//! cost is per insert (about half of a rebuild went to the index). Here the
+//! entries a stretch of the log adds are sorted and written as pages of a
+//! few KiB, and runs are merged as they pile up, so a million leads become
+//! tens of thousands of page writes.
+//!
+//! The layout is a function of the log alone, so a rebuild gives the same
+//! bytes however the catch-up was chunked:
+//! - The log is cut into *ranges* of [`Layout::span`] sequence numbers.
+//!   Range `k` gives the level-0 run `k`: every index entry its events
+//!   wrote, sorted, newest write per key. While the projections have only
+//!   part of the range, the run holds that part and is rewritten as the
+//!   rest arrives (the catch-up never lets a chunk cross a range's end).
+//! - When range `k` is complete and `k + 1` is a multiple of
+//!   [`Layout::fanout`], the level-0 runs `k + 1 - fanout ..= k` are merged
+//!   into the level-1 run `(k + 1) / fanout - 1`, and so on up the levels.
+//!   A higher level therefore always holds older entries than a lower one,
+//!   and within a level a higher run id is newer.
+//! - A removed entry (a lead renamed, an export value changed) is a
+//!   tombstone, so that it hides the entry in older runs.
+//!
+//! Keys in the `LeadIndex` table: `m` + level (u8) + run id (u64 BE) for a
+//! run's [`RunMeta`] (its entry count and Bloom filter); `p` + level + run
+//! id + the page's last entry key for a page, so that the page that may
+//! hold key `K` is the first page at or after `K`.
+//!
+//! Lookups ([`IndexReader`]) ask each run's Bloom filter first, newest run
+//! first, and read a page only from runs that may hold the key.
+
+use std::cell::{Ref, RefCell};
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
+
+use crate::codec;
+use crate::event::CrmId;
+use crate::store::{Store, StoreError, Table, WriteBatch};
+
+/// How the log is cut into runs. Part of the projection layout: one data
+/// directory must always be projected with the same layout (a rebuild with
+/// another one would give other bytes, though the same answers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// Sequence numbers per level-0 run.
+    pub span: u64,
+    /// Runs of one level merged into one of the next.
+    pub fanout: u64,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout {
+            span: 8192,
+            fanout: 8,
+        }
+    }
+}
+
+/// Buffered index writes of one chunk: full key → CRM ID, or `None` to
+/// remove the entry.
+pub type Writes = BTreeMap<Vec<u8>, Option<CrmId>>;
+
+const META: u8 = b'm';
+const PAGE: u8 = b'p';
+/// A page closes once its entries pass this many bytes: a full sled leaf
+/// of such pages stays well under sled's 128 KiB blob threshold.
+const PAGE_BYTES: usize = 4096;
+const BLOOM_BITS_PER_ENTRY: usize = 10;
+const BLOOM_HASHES: u64 = 7;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Page {
+    entries: Vec<(ByteBuf, Option<CrmId>)>,
+}
+
+/// What a run is, apart from its pages.
+#[derive(Debug, Serialize, Deserialize)]
+struct RunMeta {
+    entries: u64,
+    /// Bloom filter over the entries' lookup parts ([`lookup_part`]).
+    bloom: ByteBuf,
+}
+
+fn run_key(tag: u8, level: u8, id: u64) -> Vec<u8> {
+    let mut k = Vec::with_capacity(10);
+    k.push(tag);
+    k.push(level);
+    k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+fn page_key(level: u8, id: u64, last: &[u8]) -> Vec<u8> {
+    let mut k = run_key(PAGE, level, id);
+    k.extend_from_slice(last);
+    k
+}
+
+/// The part of an entry's key that a lookup asks for: a name entry
+/// (`n` kind name 0 crm_id) without its CRM ID, an export entry whole.
+pub fn lookup_part(key: &[u8]) -> &[u8] {
+    if key.first() == Some(&b'n') && key.len() >= 11 {
+        &key[..key.len() - 8]
+    } else {
+        key
+    }
+}
+
+fn hashes(lookup: &[u8]) -> (u64, u64) {
+    let h = blake3::hash(lookup);
+    let b = h.as_bytes();
+    let h1 = u64::from_le_bytes(b[0..8].try_into().expect("8 bytes"));
+    let h2 = u64::from_le_bytes(b[8..16].try_into().expect("8 bytes")) | 1;
+    (h1, h2)
+}
+
+fn bloom_bits(bits: &[u8], (h1, h2): (u64, u64)) -> impl Iterator<Item = usize> + '_ {
+    let m = (bits.len() * 8) as u64;
+    (0..BLOOM_HASHES).map(move |i| (h1.wrapping_add(i.wrapping_mul(h2)) % m) as usize)
+}
+
+fn bloom_build(entries: &[(Vec<u8>, Option<CrmId>)]) -> Vec<u8> {
+    let bytes = (entries.len() * BLOOM_BITS_PER_ENTRY).div_ceil(8).max(8);
+    let mut bits = vec![0u8; bytes];
+    let mut last: Option<&[u8]> = None;
+    for (key, _) in entries {
+        let lookup = lookup_part(key);
+        if last == Some(lookup) {
+            continue;
+        }
+        last = Some(lookup);
+        let positions: Vec<usize> = bloom_bits(&bits, hashes(lookup)).collect();
+        for bit in positions {
+            bits[bit / 8] |= 1 << (bit % 8);
+        }
+    }
+    bits
+}
+
+fn bloom_may_contain(bits: &[u8], h: (u64, u64)) -> bool {
+    !bits.is_empty() && bloom_bits(bits, h).all(|bit| bits[bit / 8] & (1 << (bit % 8)) != 0)
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("lead index: {e}"))
+}
+
+/// A run read whole: its entries in key order and the keys it is stored
+/// under (to remove them).
+struct StoredRun {
+    entries: Vec<(Vec<u8>, Option<CrmId>)>,
+    keys: Vec<Vec<u8>>,
+}
+
+fn read_run(store: &dyn Store, level: u8, id: u64) -> Result<StoredRun, StoreError> {
+    let mut run = StoredRun {
+        entries: Vec::new(),
+        keys: Vec::new(),
+    };
+    let prefix = run_key(PAGE, level, id);
+    for item in store.scan(Table::LeadIndex, &prefix, &prefix) {
+        let (key, bytes) = item?;
+        let page: Page = codec::decode(&bytes).map_err(corrupt)?;
+        run.entries
+            .extend(page.entries.into_iter().map(|(k, v)| (k.into_vec(), v)));
+        run.keys.push(key);
+    }
+    if !run.keys.is_empty()
+        || store
+            .get(Table::LeadIndex, &run_key(META, level, id))?
+            .is_some()
+    {
+        run.keys.push(run_key(META, level, id));
+    }
+    Ok(run)
+}
+
+/// Index-table writes computed for one chunk; later writes win.
+#[derive(Default)]
+struct Pending {
+    ops: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+impl Pending {
+    fn remove_all(&mut self, keys: Vec<Vec<u8>>) {
+        for key in keys {
+            self.ops.insert(key, None);
+        }
+    }
+
+    /// Drops what this chunk was going to write for a run (it is being
+    /// merged into the next level).
+    fn forget_run(&mut self, level: u8, id: u64) {
+        let pages = run_key(PAGE, level, id);
+        for (key, value) in self.ops.range_mut(pages.clone()..) {
+            if !key.starts_with(&pages) {
+                break;
+            }
+            *value = None;
+        }
+        if let Some(value) = self.ops.get_mut(&run_key(META, level, id)) {
+            *value = None;
+        }
+    }
+
+    fn write_run(
+        &mut self,
+        level: u8,
+        id: u64,
+        entries: &[(Vec<u8>, Option<CrmId>)],
+    ) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut page = Page::default();
+        let mut size = 0;
+        for (i, (key, value)) in entries.iter().enumerate() {
+            size += key.len() + 10;
+            page.entries.push((ByteBuf::from(key.clone()), *value));
+            if size >= PAGE_BYTES || i + 1 == entries.len() {
+                let bytes = codec::encode(&page).map_err(corrupt)?;
+                self.ops.insert(page_key(level, id, key), Some(bytes));
+                page.entries.clear();
+                size = 0;
+            }
+        }
+        let meta = RunMeta {
+            entries: entries.len() as u64,
+            bloom: ByteBuf::from(bloom_build(entries)),
+        };
+        let bytes = codec::encode(&meta).map_err(corrupt)?;
+        self.ops.insert(run_key(META, level, id), Some(bytes));
+        Ok(())
+    }
+}
+
+/// Entries of runs given oldest first, merged: one per key, the newest.
+fn merge(runs: Vec<Vec<(Vec<u8>, Option<CrmId>)>>) -> Vec<(Vec<u8>, Option<CrmId>)> {
+    let mut merged: BTreeMap<Vec<u8>, Option<CrmId>> = BTreeMap::new();
+    for run in runs {
+        merged.extend(run);
+    }
+    merged.into_iter().collect()
+}
+
+/// Adds a chunk's index writes to its batch. The chunk holds the events
+/// `begin..end`, all within one range (`end` at most the range's end).
+/// When `end` completes the range, the runs it completes are merged.
+pub fn flush(
+    store: &dyn Store,
+    batch: &mut WriteBatch,
+    layout: Layout,
+    begin: u64,
+    end: u64,
+    writes: Writes,
+) -> Result<(), StoreError> {
+    let span = layout.span.max(1);
+    let fanout = layout.fanout.max(2);
+    let range = begin / span;
+    debug_assert!(end <= (range + 1) * span, "a chunk crosses a range's end");
+    let mut pending = Pending::default();
+    // The run of this range, when this chunk changed it.
+    let mut carried: Option<Vec<(Vec<u8>, Option<CrmId>)>> = None;
+    if !writes.is_empty() {
+        let old = read_run(store, 0, range)?;
+        pending.remove_all(old.keys);
+        let entries = merge(vec![old.entries, writes.into_iter().collect()]);
+        pending.write_run(0, range, &entries)?;
+        carried = Some(entries);
+    }
+    if end == (range + 1) * span {
+        let (mut level, mut id) = (0u8, range);
+        while (id + 1) % fanout == 0 {
+            let mut runs = Vec::new();
+            for member in id + 1 - fanout..=id {
+                let stored = read_run(store, level, member)?;
+                pending.remove_all(stored.keys);
+                pending.forget_run(level, member);
+                runs.push(match (member == id, carried.take()) {
+                    (true, Some(entries)) => entries,
+                    (_, kept) => {
+                        carried = kept;
+                        stored.entries
+                    }
+                });
+            }
+            let entries = merge(runs);
+            level = level
+                .checked_add(1)
+                .ok_or_else(|| corrupt("more than 255 levels"))?;
+            id = (id + 1) / fanout - 1;
+            pending.write_run(level, id, &entries)?;
+            carried = Some(entries);
+        }
+    }
+    for (key, value) in pending.ops {
+        match value {
+            Some(v) => batch.put(Table::LeadIndex, key, v),
+            None => batch.remove(Table::LeadIndex, key),
+        }
+    }
+    Ok(())
+}
+
+/// Where a catch-up chunk that starts at `next` must end at the latest:
+/// the end of its range.
+pub fn range_end(layout: Layout, next: u64) -> u64 {
+    let span = layout.span.max(1);
+    (next / span + 1) * span
+}
+
+struct RunInfo {
+    level: u8,
+    id: u64,
+    bloom: Vec<u8>,
+}
+
+/// Reads the index. It loads the runs' Bloom filters once and keeps them,
+/// so it is for the length of one command under the writer lock (the
+/// index does not change under it until the command's own catch-up).
+pub struct IndexReader<'a> {
+    store: &'a dyn Store,
+    runs: RefCell<Option<Vec<RunInfo>>>,
+}
+
+impl<'a> IndexReader<'a> {
+    pub fn new(store: &'a dyn Store) -> Self {
+        IndexReader {
+            store,
+            runs: RefCell::new(None),
+        }
+    }
+
+    /// The runs, newest first: lower levels first, then higher run ids.
+    fn runs(&self) -> Result<Ref<'_, Vec<RunInfo>>, StoreError> {
+        if self.runs.borrow().is_none() {
+            let mut runs = Vec::new();
+            for item in self.store.scan(Table::LeadIndex, &[META], &[META]) {
+                let (key, bytes) = item?;
+                if key.len() != 10 {
+                    return Err(corrupt("a run key of the wrong length"));
+                }
+                let id = u64::from_be_bytes(key[2..10].try_into().expect("8 bytes"));
+                let meta: RunMeta = codec::decode(&bytes).map_err(corrupt)?;
+                runs.push(RunInfo {
+                    level: key[1],
+                    id,
+                    bloom: meta.bloom.into_vec(),
+                });
+            }
+            runs.sort_by(|a, b| a.level.cmp(&b.level).then(b.id.cmp(&a.id)));
+            *self.runs.borrow_mut() = Some(runs);
+        }
+        Ok(Ref::map(self.runs.borrow(), |r| {
+            r.as_ref().expect("loaded above")
+        }))
+    }
+
+    /// Calls `visit` with the entries of one run whose key starts with
+    /// `prefix`, in key order.
+    fn scan_run(
+        &self,
+        run: &RunInfo,
+        prefix: &[u8],
+        mut visit: impl FnMut(&[u8], Option<CrmId>),
+    ) -> Result<(), StoreError> {
+        let pages = run_key(PAGE, run.level, run.id);
+        let start = page_key(run.level, run.id, prefix);
+        for item in self.store.scan(Table::LeadIndex, &pages, &start) {
+            let (key, bytes) = item?;
+            let page: Page = codec::decode(&bytes).map_err(corrupt)?;
+            let from = page.entries.partition_point(|(k, _)| k.as_slice() < prefix);
+            for (k, v) in &page.entries[from..] {
+                if !k.starts_with(prefix) {
+                    return Ok(());
+                }
+                visit(k, *v);
+            }
+            // The page's last key starts with the prefix: the next page
+            // may hold more.
+            if !key[pages.len()..].starts_with(prefix) {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// The CRM ID an exact key (an export entry) points to.
+    pub fn get(&self, key: &[u8]) -> Result<Option<CrmId>, StoreError> {
+        let h = hashes(lookup_part(key));
+        for run in self.runs()?.iter() {
+            if !bloom_may_contain(&run.bloom, h) {
+                continue;
+            }
+            let mut found = None;
+            self.scan_run(run, key, |k, v| {
+                if k == key {
+                    found = Some(v);
+                }
+            })?;
+            if let Some(value) = found {
+                return Ok(value);
+            }
+        }
+        Ok(None)
+    }
+
+    /// The CRM IDs of the entries under a lookup prefix (a name), in key
+    /// order, at most `limit`.
+    pub fn prefixed(&self, prefix: &[u8], limit: usize) -> Result<Vec<CrmId>, StoreError> {
+        let h = hashes(prefix);
+        let mut seen: BTreeMap<Vec<u8>, Option<CrmId>> = BTreeMap::new();
+        for run in self.runs()?.iter() {
+            if !bloom_may_contain(&run.bloom, h) {
+                continue;
+            }
+            self.scan_run(run, prefix, |k, v| {
+                // Runs come newest first: the first value seen wins.
+                seen.entry(k.to_vec()).or_insert(v);
+            })?;
+        }
+        Ok(seen.into_values().flatten().take(limit).collect())
+    }
+}
+
+#[cfg(test)]
+#[path = "index_tests.rs"]
+mod tests;

@@ -1,0 +1,204 @@
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::event::Kind;
+use crate::memstore::MemStore;
+use crate::projection::keys;
+
+/// Writes `chunks` (each a list of index writes) as consecutive catch-up
+/// chunks of `len` events each, cut at range ends as the catch-up cuts
+/// them; returns the next sequence number.
+fn project(store: &MemStore, layout: Layout, chunks: &[(u64, Writes)]) {
+    let mut next = 0;
+    for (len, writes) in chunks {
+        let end = next + len.max(&1);
+        // A chunk the test gives may cross range ends: split it there, and
+        // give the writes to its last part (the events come last).
+        let mut begin = next;
+        while begin < end {
+            let stop = end.min(range_end(layout, begin));
+            let part = if stop == end {
+                writes.clone()
+            } else {
+                Writes::new()
+            };
+            let mut batch = WriteBatch::default();
+            flush(store, &mut batch, layout, begin, stop, part).unwrap();
+            store.write(batch).unwrap();
+            begin = stop;
+        }
+        next = end;
+    }
+}
+
+fn name_key(name: &str, crm_id: u64) -> Vec<u8> {
+    keys::by_name(Kind::Leads, name, crm_id)
+}
+
+fn export_key(export: &str) -> Vec<u8> {
+    keys::by_export(Kind::Leads, export)
+}
+
+#[test]
+fn entries_are_found_after_runs_are_sealed_and_merged() {
+    let store = MemStore::new();
+    let layout = Layout { span: 2, fanout: 2 };
+    let mut chunks = Vec::new();
+    for i in 0..40u64 {
+        let mut w = Writes::new();
+        w.insert(name_key(&format!("Lead {}", i % 7), i), Some(i));
+        w.insert(export_key(&format!("EXP-{i}")), Some(i));
+        chunks.push((1 + i % 3, w));
+    }
+    project(&store, layout, &chunks);
+    let reader = IndexReader::new(&store);
+    for i in 0..40u64 {
+        assert_eq!(
+            reader.get(&export_key(&format!("EXP-{i}"))).unwrap(),
+            Some(i)
+        );
+    }
+    assert_eq!(reader.get(&export_key("EXP-40")).unwrap(), None);
+    // "EXP-1" is a prefix of "EXP-10": an exact lookup is exact.
+    assert_eq!(reader.get(&export_key("EXP-")).unwrap(), None);
+    let threes: Vec<u64> = (0..40).filter(|i| i % 7 == 3).collect();
+    assert_eq!(
+        reader
+            .prefixed(&keys::by_name_prefix(Kind::Leads, "lead 3"), 100)
+            .unwrap(),
+        threes
+    );
+    assert_eq!(
+        reader
+            .prefixed(&keys::by_name_prefix(Kind::Leads, "Lead 3"), 2)
+            .unwrap(),
+        threes[..2]
+    );
+    // Runs were merged: fewer runs than chunks.
+    let runs = store.scan(Table::LeadIndex, &[META], &[META]).count();
+    assert!(runs < 10, "{runs} runs");
+}
+
+#[test]
+fn a_removed_entry_hides_the_older_one() {
+    let store = MemStore::new();
+    let layout = Layout { span: 4, fanout: 2 };
+    let mut first = Writes::new();
+    first.insert(name_key("Acme", 1), Some(1));
+    first.insert(export_key("E1"), Some(1));
+    let mut second = Writes::new();
+    second.insert(name_key("Acme", 1), None);
+    second.insert(name_key("Acme Corp", 1), Some(1));
+    second.insert(export_key("E1"), None);
+    second.insert(export_key("E2"), Some(1));
+    // The second lands in a later range, so the removal is a tombstone in
+    // a newer run than the entry it hides.
+    project(&store, layout, &[(1, first), (9, second)]);
+    let reader = IndexReader::new(&store);
+    assert_eq!(reader.get(&export_key("E1")).unwrap(), None);
+    assert_eq!(reader.get(&export_key("E2")).unwrap(), Some(1));
+    let acme = keys::by_name_prefix(Kind::Leads, "acme");
+    assert_eq!(reader.prefixed(&acme, 10).unwrap(), Vec::<u64>::new());
+    let corp = keys::by_name_prefix(Kind::Leads, "acme corp");
+    assert_eq!(reader.prefixed(&corp, 10).unwrap(), vec![1]);
+}
+
+#[test]
+fn a_name_spread_over_several_pages_is_read_whole() {
+    let store = MemStore::new();
+    let layout = Layout::default();
+    let mut w = Writes::new();
+    // Far more than a page of 4 KiB holds.
+    for i in 0..2000u64 {
+        w.insert(name_key("Same Name", i), Some(i));
+        w.insert(name_key(&format!("Other {i}"), i), Some(i));
+    }
+    project(&store, layout, &[(1, w)]);
+    let pages = store.scan(Table::LeadIndex, &[PAGE], &[PAGE]).count();
+    assert!(pages > 10, "{pages} pages");
+    let reader = IndexReader::new(&store);
+    let prefix = keys::by_name_prefix(Kind::Leads, "same name");
+    assert_eq!(
+        reader.prefixed(&prefix, 5000).unwrap(),
+        (0..2000).collect::<Vec<_>>()
+    );
+    for i in [0u64, 999, 1999] {
+        let prefix = keys::by_name_prefix(Kind::Leads, &format!("other {i}"));
+        assert_eq!(reader.prefixed(&prefix, 5).unwrap(), vec![i]);
+    }
+}
+
+#[test]
+fn the_bloom_filter_has_no_false_negatives() {
+    let entries: Vec<(Vec<u8>, Option<CrmId>)> = (0..5000u64)
+        .map(|i| (export_key(&format!("E{i}")), Some(i)))
+        .collect();
+    let bits = bloom_build(&entries);
+    for (key, _) in &entries {
+        assert!(bloom_may_contain(&bits, hashes(lookup_part(key))));
+    }
+    let false_positives = (5000..15000u64)
+        .filter(|i| bloom_may_contain(&bits, hashes(&export_key(&format!("E{i}")))))
+        .count();
+    // About 1% at 10 bits an entry.
+    assert!(false_positives < 300, "{false_positives} false positives");
+}
+
+proptest! {
+    /// Whatever the writes and wherever chunks and ranges fall, lookups
+    /// answer what a plain map of the same writes answers, and the stored
+    /// bytes depend only on the writes, not on how they were chunked.
+    #[test]
+    fn lookups_agree_with_a_plain_map(
+        ops in prop::collection::vec((0u64..30, 0u64..6, any::<bool>(), 1u64..4), 1..60),
+        span in 1u64..6,
+        fanout in 2u64..4,
+    ) {
+        let layout = Layout { span, fanout };
+        let store = MemStore::new();
+        let mut model: BTreeMap<Vec<u8>, Option<CrmId>> = BTreeMap::new();
+        let mut chunks = Vec::new();
+        for (id, name, put, len) in &ops {
+            let mut w = Writes::new();
+            let key = name_key(&format!("N{name}"), *id);
+            let value = if *put { Some(*id) } else { None };
+            w.insert(key.clone(), value);
+            model.insert(key, value);
+            let ekey = export_key(&format!("X{}", id % 7));
+            w.insert(ekey.clone(), value);
+            model.insert(ekey, value);
+            chunks.push((*len, w));
+        }
+        project(&store, layout, &chunks);
+        let reader = IndexReader::new(&store);
+        for x in 0..7u64 {
+            let key = export_key(&format!("X{x}"));
+            prop_assert_eq!(reader.get(&key).unwrap(), model.get(&key).copied().flatten());
+        }
+        for name in 0..6u64 {
+            let prefix = keys::by_name_prefix(Kind::Leads, &format!("N{name}"));
+            let expected: Vec<u64> = model
+                .iter()
+                .filter(|(k, _)| k.starts_with(&prefix))
+                .filter_map(|(_, v)| *v)
+                .collect();
+            prop_assert_eq!(reader.prefixed(&prefix, 100).unwrap(), expected);
+        }
+        // The same writes, one event per chunk: the same bytes.
+        let single = MemStore::new();
+        let mut one_by_one = Vec::new();
+        for (len, w) in chunks {
+            for _ in 1..len {
+                one_by_one.push((1, Writes::new()));
+            }
+            one_by_one.push((1, w));
+        }
+        project(&single, layout, &one_by_one);
+        let dump = |s: &MemStore| -> Vec<(Vec<u8>, Vec<u8>)> {
+            s.scan(Table::LeadIndex, &[], &[]).map(|e| e.unwrap()).collect()
+        };
+        prop_assert_eq!(dump(&store), dump(&single));
+    }
+}
