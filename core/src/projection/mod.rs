@@ -2,9 +2,11 @@
 //! reference data and tokens, each a pure function of the log.
 //!
 //! Architecture invariant: nothing writes a projection table except
-//! [`apply`], and `apply` reads nothing but the event and the projection
-//! tables themselves, so replaying the log from scratch (`ledger rebuild`)
-//! gives the same bytes.
+//! [`apply`] and [`index::flush`] (which writes the index entries `apply`
+//! buffered, at the end of a chunk, laid out by sequence number alone), and
+//! they read nothing but the events and the projection tables themselves,
+//! so replaying the log from scratch (`ledger rebuild`) gives the same
+//! bytes.
 
 pub mod index;
 pub mod keys;
