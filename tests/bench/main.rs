@@ -22,13 +22,17 @@
 //! their path over as `CARGO_BIN_EXE_leadger`; so `cargo bench` always
 //! measures an up-to-date release build, with no separate `cargo build`.
 //!
-//! Hidden child modes: `--baseline-csv FILE`, `--baseline-xlsx FILE`.
+//! `--sled-probe` measures sled's own memory instead (`sled_probe.rs`).
+//!
+//! Hidden child modes: `--baseline-csv FILE`, `--baseline-xlsx FILE`,
+//! `--sled-probe-child BYTES DIR`.
 
 mod baseline;
 mod files;
 mod generator;
 mod measure;
 mod report;
+mod sled_probe;
 mod steps;
 mod words;
 
@@ -53,6 +57,11 @@ struct Options {
 
 enum Mode {
     Bench(Options),
+    SledProbe,
+    SledProbeChild {
+        value_bytes: usize,
+        dir: PathBuf,
+    },
     Baseline {
         csv: bool,
         file: PathBuf,
@@ -99,6 +108,14 @@ fn parse(args: Vec<String>) -> anyhow::Result<Mode> {
             "--formats" => options.formats = parse_formats(&value()?)?,
             "--out" => options.out = PathBuf::from(value()?),
             "--leadger" => options.leadger = PathBuf::from(value()?),
+            "--sled-probe" => return Ok(Mode::SledProbe),
+            "--sled-probe-child" => {
+                let value_bytes = value()?.parse().context("--sled-probe-child BYTES DIR")?;
+                return Ok(Mode::SledProbeChild {
+                    value_bytes,
+                    dir: value()?.into(),
+                });
+            }
             "--baseline-csv" => {
                 return Ok(Mode::Baseline {
                     csv: true,
@@ -112,7 +129,7 @@ fn parse(args: Vec<String>) -> anyhow::Result<Mode> {
                 })
             }
             "--help" | "-h" => {
-                println!("usage: cargo bench --bench import -- [--rows N,N] [--formats csv,xlsx] [--out FILE] [--keep] [--leadger PATH] [--xlsx-inline-strings]");
+                println!("usage: cargo bench --bench import -- [--rows N,N] [--formats csv,xlsx] [--out FILE] [--keep] [--leadger PATH] [--xlsx-inline-strings] | --sled-probe");
                 return Ok(Mode::NotBench);
             }
             other => bail!("unknown option {other}; see --help"),
@@ -150,6 +167,11 @@ fn parse_formats(text: &str) -> anyhow::Result<Vec<FileKind>> {
 fn run(mode: Mode) -> anyhow::Result<()> {
     let options = match mode {
         Mode::Baseline { csv, file } => return baseline::run(csv, &file),
+        Mode::SledProbeChild { value_bytes, dir } => return sled_probe::child(value_bytes, &dir),
+        Mode::SledProbe => {
+            let bench = std::env::current_exe().context("cannot find the bench binary")?;
+            return sled_probe::run(&bench, &bench_dir());
+        }
         Mode::NotBench => {
             eprintln!("bench: not run (no --bench); use `cargo bench --bench import`");
             return Ok(());

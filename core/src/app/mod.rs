@@ -105,11 +105,15 @@ impl Default for LedgerOptions {
 const HEAD: &[u8] = b"head";
 /// A block of the events table closes once it holds this many bytes (see
 /// [`log::BlockBuilder`]). Fewer, larger values are what sled writes
-/// fastest, but a sled leaf (up to 17 entries) that passes 128 KiB is
-/// stored as a blob, and blob-backed pages escape sled's cache accounting:
-/// with 256 KiB blocks a 1,048,575-row commit peaked at 1.8 GB, with 6 KiB
-/// blocks at 0.8 GB (docs/PERFORMANCE.md).
-const BLOCK_BYTES: usize = 6 * 1024;
+/// fastest, but sled keeps in memory up to about 16,000 leaves it has not
+/// yet accounted for (its LRU has 256 shards and counts a shard's
+/// accesses 64 at a time), whatever its cache capacity, and a leaf holds up
+/// to 16 values: the bigger the blocks, the more a command that reads or
+/// writes the log keeps. At 1,048,575 rows, 6 KiB blocks made a commit
+/// peak at 690 MB, 2 KiB at 400 MB in the same time, 1 KiB at 310 MB but
+/// 10% slower (docs/PERFORMANCE.md, `cargo bench --bench import --
+/// --sled-probe`).
+const BLOCK_BYTES: usize = 2048;
 const SYSTEM: &str = "system";
 
 /// The ledger: commands and queries over one store.
