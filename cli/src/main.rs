@@ -18,9 +18,11 @@ use clap::Parser;
 
 use commands::Cli;
 
-/// See `Cargo.toml`: mimalloc frees memory allocated on another thread
-/// cheaply, and a preview parses rows on one thread and matches them on
-/// another.
+/// jemalloc frees memory allocated on another thread cheaply, and a
+/// preview parses rows on one thread and matches them on another; a
+/// catch-up decodes events on one and applies them on another (see
+/// docs/PERFORMANCE.md: with glibc's malloc two threads were slower than
+/// one).
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

@@ -18,6 +18,7 @@
 mod commit;
 pub mod error;
 mod events;
+mod feed;
 mod plan;
 mod preview;
 pub mod query;
@@ -354,25 +355,48 @@ impl<S: Store> Ledger<S> {
         progress: &dyn Progress,
         unprojected: &[Range<u64>],
     ) -> Result<u64, LedgerError> {
-        let mut skips = unprojected.iter().peekable();
         let end = self.head()?.next_seq;
-        let mut next = self.checkpoint()?;
-        let begin = next;
-        let mut n_chunks = 0;
-        if next < end {
-            progress.start("applying", end - next);
-            // Readers see the view as before these events until the last
-            // chunk is written (an earlier catch-up cut short keeps its
-            // marker: its events are still in flight).
-            let mut marker = self.view.write();
-            if marker.is_none() {
-                *marker = Some(view::InFlight {
-                    begin: next,
-                    created: [0, 0],
-                });
+        let begin = self.checkpoint()?;
+        if begin < end {
+            progress.start("applying", end - begin);
+            {
+                // Readers see the view as before these events until the
+                // last chunk is written (an earlier catch-up cut short
+                // keeps its marker: its events are still in flight).
+                let mut marker = self.view.write();
+                if marker.is_none() {
+                    *marker = Some(view::InFlight {
+                        begin,
+                        created: [0, 0],
+                    });
+                }
             }
+            let (tx, rx) = std::sync::mpsc::sync_channel(feed::BATCHES_IN_FLIGHT);
+            std::thread::scope(|scope| {
+                scope.spawn(move || feed::read(&self.store, begin, end, unprojected, &tx));
+                // On an error the feed is dropped with its receiver, which
+                // stops the reading thread; the scope waits for it.
+                self.apply_feed(feed::Feed::new(rx), begin, end, progress)
+            })?;
         }
-        let mut cursor = events::EventCursor::new(&self.store, next, end);
+        self.store.flush()?;
+        if begin < end {
+            progress.finish();
+        }
+        Ok(end - begin)
+    }
+
+    /// The applying half of a catch-up: events `begin..end` from the feed,
+    /// a chunk at a time, each chunk atomic with its checkpoint.
+    fn apply_feed(
+        &self,
+        mut feed: feed::Feed,
+        begin: u64,
+        end: u64,
+        progress: &dyn Progress,
+    ) -> Result<(), LedgerError> {
+        let mut next = begin;
+        let mut n_chunks = 0;
         while next < end {
             let mut ov = Overlay::new(&self.store);
             let chunk_begin = next;
@@ -381,43 +405,29 @@ impl<S: Store> Ledger<S> {
             let chunk_end = end.min(projection::index::range_end(self.options.index, next));
             let mut n = 0;
             let mut created = [0u64; 2];
-            loop {
-                while skips.next_if(|r| r.end <= next).is_some() {}
-                if let Some(skip) = skips.peek().filter(|r| r.start <= next) {
-                    next = skip.end.min(chunk_end);
-                    cursor = events::EventCursor::new(&self.store, next, end);
-                    if next >= chunk_end {
-                        break;
+            while n < self.options.chunk && next < chunk_end {
+                match feed.next()? {
+                    feed::Fed::Skipped(range) => {
+                        debug_assert_eq!(range.start, next);
+                        if range.end > chunk_end {
+                            feed.put_back(feed::Fed::Skipped(chunk_end..range.end));
+                            next = chunk_end;
+                        } else {
+                            next = range.end;
+                        }
+                        continue;
                     }
-                    continue;
-                }
-                let Some(entry) = cursor.next_event() else {
-                    break;
-                };
-                let (seq, bytes) = entry?;
-                // The plan rows of a preview stay in the log and project to
-                // nothing: skip them without hashing them again (a tenth of
-                // a preview; `ledger verify` proves them). Every event that
-                // changes a projection has its hash checked first.
-                let (envelope, _) = log::open_unchecked(seq, bytes)?;
-                if envelope.type_tag != projection::UNPROJECTED {
-                    let hash = log::check_hash(seq, bytes)?;
-                    let rec = log::decode_payload(envelope, hash)?;
-                    if let Event::LeadCreated { kind, .. } = &rec.event {
-                        created[view::kind_index(*kind)] += 1;
+                    feed::Fed::Unprojected(seq) => debug_assert_eq!(seq, next),
+                    feed::Fed::Event(rec) => {
+                        debug_assert_eq!(rec.envelope.seq, next);
+                        if let Event::LeadCreated { kind, .. } = &rec.event {
+                            created[view::kind_index(*kind)] += 1;
+                        }
+                        projection::apply(&mut ov, &rec)?;
                     }
-                    projection::apply(&mut ov, &rec)?;
                 }
                 next += 1;
                 n += 1;
-                if n >= self.options.chunk || next >= chunk_end {
-                    break;
-                }
-            }
-            if next == chunk_begin {
-                return Err(LedgerError::Corrupt(format!(
-                    "event {next} is missing from the log"
-                )));
             }
             ov.put(
                 Table::ProjMeta,
@@ -450,11 +460,7 @@ impl<S: Store> Ledger<S> {
             self.point("projected", n_chunks);
             progress.advance(next - begin);
         }
-        self.store.flush()?;
-        if begin < end {
-            progress.finish();
-        }
-        Ok(end - begin)
+        Ok(())
     }
 }
 

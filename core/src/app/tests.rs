@@ -306,3 +306,29 @@ fn the_catch_up_after_a_preview_skips_its_plan_rows() {
     assert_eq!(report.digest_after, incremental);
     assert!(report.identical);
 }
+
+/// A catch-up over a log with an event missing stops with an error naming
+/// it (the reading thread sends the error and ends) instead of hanging or
+/// projecting past the gap.
+#[test]
+fn a_catch_up_over_a_gap_in_the_log_fails_naming_the_event() {
+    let l = ledger(8192);
+    let mut csv = String::from("Lead Name,Export Value\n");
+    for i in 0..400 {
+        csv.push_str(&format!("Lead {i},E{i}\n"));
+    }
+    let p = preview(&l, &csv);
+    l.commit(p.import_id, "tester", &NoProgress).unwrap();
+    // Remove a block from the middle of the log.
+    let blocks: Vec<Vec<u8>> = crate::store::Store::scan(&l.store, Table::Events, &[], &[])
+        .map(|e| e.unwrap().0)
+        .collect();
+    let mut batch = crate::store::WriteBatch::default();
+    batch.remove(Table::Events, blocks[blocks.len() / 2].clone());
+    crate::store::Store::write(&l.store, batch).unwrap();
+    let failed = l.rebuild(&NoProgress);
+    assert!(
+        matches!(&failed, Err(LedgerError::Corrupt(m)) if m.contains("missing")),
+        "{failed:?}"
+    );
+}
