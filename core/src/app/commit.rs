@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use super::plan::PlanRows;
+use super::plan::{self, PlanAhead};
 use super::report::CommitReport;
 use super::{Ledger, LedgerError, NoProgress, Progress};
 use crate::catalogue::ids;
@@ -14,7 +14,7 @@ use crate::store::Store;
 
 /// Turns the plan rows of an import into the events of its commit.
 struct CommitEvents<'a> {
-    rows: PlanRows<'a>,
+    rows: PlanAhead,
     /// The CRM view as it was before this commit, for the staleness check
     /// of each row (the commit's own events are not projected until the
     /// whole commit is appended).
@@ -216,8 +216,9 @@ impl<S: Store> Ledger<S> {
         }
         let total = state.counts.create + state.counts.update + state.counts.unchanged;
         progress.start("committing", total);
+        let (tx, rx) = std::sync::mpsc::sync_channel(plan::AHEAD_BATCHES);
         let events = CommitEvents {
-            rows: PlanRows::new(self, &state),
+            rows: PlanAhead::new(rx),
             view: CrmView::new(&self.store),
             import_id,
             kind: state.kind,
@@ -230,7 +231,13 @@ impl<S: Store> Ledger<S> {
             n_rows: 0,
             progress,
         };
-        self.append(actor, events, &NoProgress)?;
+        std::thread::scope(|scope| {
+            let state = &state;
+            scope.spawn(move || plan::read_ahead(self, state, &tx));
+            // On an error `events` is dropped with its receiver, which
+            // stops the reading thread; the scope waits for it.
+            self.append(actor, events, &NoProgress)
+        })?;
         progress.finish();
         Ok(())
     }

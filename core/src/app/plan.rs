@@ -76,6 +76,68 @@ impl Iterator for PlanRows<'_> {
     }
 }
 
+/// Rows read ahead per batch, and batches in flight.
+const AHEAD_BATCH: usize = 256;
+pub(super) const AHEAD_BATCHES: usize = 8;
+
+pub(super) type AheadBatch = Vec<Result<PlannedRow, LedgerError>>;
+
+/// Reads the plan that the commit applies ([`PlanRows::new`]: each event's
+/// hash checked) on a second thread and hands the rows over in bounded
+/// batches; stops after an error or once the receiver is gone. Reading,
+/// checking and decoding the plan was a third of a commit's appending.
+pub(super) fn read_ahead<S: Store>(
+    ledger: &Ledger<S>,
+    state: &ImportState,
+    tx: &std::sync::mpsc::SyncSender<AheadBatch>,
+) {
+    let mut batch = Vec::with_capacity(AHEAD_BATCH);
+    for row in PlanRows::new(ledger, state) {
+        let failed = row.is_err();
+        batch.push(row);
+        if failed || batch.len() >= AHEAD_BATCH {
+            // An error goes over with the rows before it, and ends the read.
+            let sent = tx.send(std::mem::take(&mut batch)).is_ok();
+            if !sent || failed {
+                return;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let _ = tx.send(batch);
+    }
+}
+
+/// The receiving end of [`read_ahead`]: the plan's rows, in order.
+pub(super) struct PlanAhead {
+    rx: std::sync::mpsc::Receiver<AheadBatch>,
+    batch: std::vec::IntoIter<Result<PlannedRow, LedgerError>>,
+}
+
+impl PlanAhead {
+    pub(super) fn new(rx: std::sync::mpsc::Receiver<AheadBatch>) -> Self {
+        PlanAhead {
+            rx,
+            batch: Vec::new().into_iter(),
+        }
+    }
+}
+
+impl Iterator for PlanAhead {
+    type Item = Result<PlannedRow, LedgerError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(row) = self.batch.next() {
+                return Some(row);
+            }
+            // The reading thread is done (it drops its sender) once the
+            // plan ends: so does this.
+            self.batch = self.rx.recv().ok()?.into_iter();
+        }
+    }
+}
+
 /// The leads of a commit's answer, in row order: the plan's rows joined
 /// with the commit's events (one `LeadCreated` or `LeadUpdated` per created
 /// or updated row, in row order; unchanged rows write no event).

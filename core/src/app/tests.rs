@@ -332,3 +332,35 @@ fn a_catch_up_over_a_gap_in_the_log_fails_naming_the_event() {
         "{failed:?}"
     );
 }
+
+/// A plan row altered in the log stops the commit with an error, and
+/// nothing of the commit is appended: the rows read ahead on the second
+/// thread carry the error over instead of ending the plan early.
+#[test]
+fn a_commit_over_an_altered_plan_row_fails_and_appends_nothing() {
+    let l = ledger(8192);
+    let mut csv = String::from("Lead Name,Export Value\n");
+    for i in 0..2000 {
+        csv.push_str(&format!("Lead {i},E{i}\n"));
+    }
+    let p = preview(&l, &csv);
+    let head = l.head().unwrap().next_seq;
+    // Alter the last byte of a block in the middle of the plan (inside an
+    // event's stored hash).
+    let blocks: Vec<(Vec<u8>, Vec<u8>)> =
+        crate::store::Store::scan(&l.store, Table::Events, &[], &[])
+            .map(|e| e.unwrap())
+            .collect();
+    let (key, mut value) = blocks[blocks.len() / 2].clone();
+    *value.last_mut().unwrap() ^= 0xff;
+    let mut batch = crate::store::WriteBatch::default();
+    batch.put(Table::Events, key, value);
+    crate::store::Store::write(&l.store, batch).unwrap();
+    let failed = l.commit(p.import_id, "tester", &NoProgress);
+    assert!(
+        matches!(&failed, Err(LedgerError::Corrupt(m)) if m.contains("altered")),
+        "{failed:?}"
+    );
+    assert_eq!(l.head().unwrap().next_seq, head);
+    assert!(l.lead(1).is_err(), "no lead was created");
+}
