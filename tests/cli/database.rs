@@ -26,7 +26,9 @@ const OUT: &str = "LEADGER_TEST_DB_OUT";
 /// what it wrote. Ops: `dump-projections` (every projection table through
 /// the store), `dump-raw` (every sled tree but the event log and its head),
 /// `flip-event-byte SEQ`, `remove-event SEQ`, `clear-leads` (the leads
-/// table and its index, through the store).
+/// table and its index, through the store), `old-layout` (the lead index
+/// and the layout marker as a data directory from before the marker has
+/// them).
 pub fn run(env: &Env, op: &str) -> String {
     let out = env.path(&format!("db-op-{}.txt", op.replace(' ', "-")));
     let _ = std::fs::remove_file(&out);
@@ -59,11 +61,21 @@ fn perform(op: &str, dir: &Path) -> String {
     let (name, arg) = op.split_once(' ').unwrap_or((op, ""));
     let seq: u64 = arg.parse().unwrap_or(0);
     match name {
-        "dump-projections" | "clear-leads" => {
+        "dump-projections" | "clear-leads" | "old-layout" => {
             let store = SledStore::open(dir, StoreOptions::default()).expect("open the store");
             if name == "clear-leads" {
                 store.clear(Table::Leads).expect("clear the leads");
                 store.clear(Table::LeadIndex).expect("clear the index");
+                store.flush().expect("flush");
+            }
+            if name == "old-layout" {
+                // As a data directory from before the layout marker: the
+                // lead index as one key per entry, no marker.
+                store.clear(Table::LeadIndex).expect("clear the index");
+                let mut batch = leadger_core::store::WriteBatch::default();
+                batch.remove(Table::ProjMeta, b"layout".to_vec());
+                batch.put(Table::LeadIndex, b"eLE1".to_vec(), vec![1u8]);
+                store.write(batch).expect("write the old layout");
                 store.flush().expect("flush");
             }
             for table in Table::PROJECTIONS {

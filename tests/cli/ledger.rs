@@ -70,6 +70,26 @@ fn rebuild_restores_a_damaged_projection_from_the_log() {
     assert_eq!(env.lead(1)["fields"]["City"], "Lyon");
 }
 
+/// A data directory whose projections were built with an older layout
+/// (here: the lead index as a key per entry, and no layout marker) has
+/// them rebuilt from the log when it is opened, so matching still finds
+/// the leads it holds.
+#[test]
+fn projections_of_an_older_layout_are_rebuilt_on_open() {
+    let env = Env::new();
+    env.import_csv("a.csv", "Lead Name,Export Value,City\nAcme,E1,Paris\n");
+    let bytes_before = database::run(&env, "dump-projections");
+    let old = database::run(&env, "old-layout");
+    assert_ne!(old, bytes_before);
+    let update = env.import_csv("b.csv", "Export Value,City\nE1,Lyon\n");
+    assert_eq!(update["counts"]["updated"], 1, "{update}");
+    assert_eq!(update["counts"]["created"], 0, "{update}");
+    assert_eq!(env.lead(1)["fields"]["City"], "Lyon");
+    assert_eq!(env.all_leads().len(), 1);
+    let report = env.json(&["ledger", "rebuild"]);
+    assert_eq!(report["identical"], true, "{report}");
+}
+
 #[test]
 fn verify_passes_on_an_untouched_ledger() {
     let env = Env::new();

@@ -86,9 +86,9 @@ pub struct LedgerOptions {
     /// (head moved, not yet flushed), `acknowledged` (flushed, before the
     /// projections catch up), `projected` (after each projection chunk).
     pub fail_point: Option<FailPoint>,
-    /// How the lead index is cut into runs (part of the projection layout:
-    /// keep it the same for one data directory; tests make it small to
-    /// exercise merges).
+    /// How the lead index is cut into runs (part of the projection layout,
+    /// recorded with it: opened with another one, the projections are
+    /// rebuilt; tests make it small to exercise merges).
     pub index: projection::index::Layout,
 }
 
@@ -146,6 +146,15 @@ impl<S: Store> Ledger<S> {
             let _w = ledger.lock();
             let head = ledger.head()?;
             ledger.discard_pending(head.next_seq)?;
+            if ledger.checkpoint()? > 0
+                && !projection::index::layout_matches(&ledger.store, ledger.options.index)?
+            {
+                // Projections are a function of the log: ones built by
+                // another version of the layout are rebuilt, not read.
+                tracing::warn!("the projections have another layout: rebuilding them from the log");
+                ledger.store.clear_all(&Table::PROJECTIONS)?;
+                ledger.store.flush()?;
+            }
             ledger.catch_up(&NoProgress)?;
             if head.next_seq == 0 {
                 let seed = Event::ReferenceSeeded {

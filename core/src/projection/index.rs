@@ -66,6 +66,11 @@ pub type Writes = BTreeMap<Vec<u8>, Option<CrmId>>;
 
 const META: u8 = b'm';
 const PAGE: u8 = b'p';
+/// The layout marker, in `ProjMeta`: which layout the projections were
+/// built with ([`super::LAYOUT_VERSION`] and this index's [`Layout`]).
+/// Written with the first chunk a catch-up writes, so a rebuild writes it
+/// too.
+const LAYOUT: &[u8] = b"layout";
 /// A page closes once its entries pass this many bytes: a full sled leaf
 /// of such pages stays well under sled's 128 KiB blob threshold.
 const PAGE_BYTES: usize = 4096;
@@ -246,7 +251,8 @@ fn merge(runs: Vec<Vec<(Vec<u8>, Option<CrmId>)>>) -> Vec<(Vec<u8>, Option<CrmId
     merged.into_iter().collect()
 }
 
-/// Adds a chunk's index writes to its batch. The chunk holds the events
+/// Adds a chunk's index writes (and, the first time, the layout marker) to
+/// its batch. The chunk holds the events
 /// `begin..end`, all within one range (`end` at most the range's end).
 /// When `end` completes the range, the runs it completes are merged.
 pub fn flush(
@@ -262,6 +268,16 @@ pub fn flush(
     let range = begin / span;
     debug_assert!(end <= (range + 1) * span, "a chunk crosses a range's end");
     let mut pending = Pending::default();
+    let marker = layout_bytes(layout);
+    match store.get(Table::ProjMeta, LAYOUT)? {
+        None => batch.put(Table::ProjMeta, LAYOUT.to_vec(), marker),
+        Some(stored) if stored == marker => {}
+        Some(_) => {
+            return Err(corrupt(
+                "the projections were built with another layout: run `leadger ledger rebuild`",
+            ))
+        }
+    }
     // The run of this range, when this chunk changed it.
     let mut carried: Option<Vec<(Vec<u8>, Option<CrmId>)>> = None;
     if !writes.is_empty() {
@@ -303,6 +319,19 @@ pub fn flush(
         }
     }
     Ok(())
+}
+
+fn layout_bytes(layout: Layout) -> Vec<u8> {
+    let mut bytes = super::LAYOUT_VERSION.to_be_bytes().to_vec();
+    bytes.extend_from_slice(&layout.span.to_be_bytes());
+    bytes.extend_from_slice(&layout.fanout.to_be_bytes());
+    bytes
+}
+
+/// Whether the stored projections were built with this code's layout and
+/// this index layout (`false` for projections from before the marker).
+pub fn layout_matches(store: &dyn Store, layout: Layout) -> Result<bool, StoreError> {
+    Ok(store.get(Table::ProjMeta, LAYOUT)?.as_deref() == Some(layout_bytes(layout).as_slice()))
 }
 
 /// Where a catch-up chunk that starts at `next` must end at the latest:

@@ -3,7 +3,8 @@
 //!
 //! Architecture invariant: nothing writes a projection table except
 //! [`apply`] and [`index::flush`] (which writes the index entries `apply`
-//! buffered, at the end of a chunk, laid out by sequence number alone), and
+//! buffered, at the end of a chunk, laid out by sequence number alone, and
+//! the layout marker), and
 //! they read nothing but the events and the projection tables themselves,
 //! so replaying the log from scratch (`ledger rebuild`) gives the same
 //! bytes.
@@ -22,6 +23,12 @@ use crate::reference::ReferenceData;
 use crate::store::{StoreError, Table};
 use overlay::Overlay;
 use records::{CommitInfo, ImportState, ImportStatus, LeadRecord, SubRecord, TokenRecord};
+
+/// The layout of the projection tables. Bump it whenever a table's layout
+/// changes: a ledger opened on projections with another layout (or none
+/// recorded, from before the marker) rebuilds them from the log.
+/// 3: lead records in pages of 4, the lead index as sorted runs.
+pub const LAYOUT_VERSION: u32 = 3;
 
 /// The type tag of the one event that changes no projection
 /// (`RowValidated`: the frozen plan stays in the log).
