@@ -417,6 +417,23 @@ impl<'a> IndexReader<'a> {
         Ok(())
     }
 
+    /// The entry `key` of one run: the first page whose last key is at or
+    /// after `key` is the only one that can hold it.
+    fn find_exact(&self, run: &RunInfo, key: &[u8]) -> Result<Option<Option<CrmId>>, StoreError> {
+        let pages = run_key(PAGE, run.level, run.id);
+        let start = page_key(run.level, run.id, key);
+        let Some(item) = self.store.scan(Table::LeadIndex, &pages, &start).next() else {
+            return Ok(None);
+        };
+        let (_, bytes) = item?;
+        let page: Page = codec::decode(&bytes).map_err(corrupt)?;
+        Ok(page
+            .entries
+            .binary_search_by(|(k, _)| k.as_slice().cmp(key))
+            .ok()
+            .map(|i| page.entries[i].1))
+    }
+
     /// The CRM ID an exact key (an export entry) points to.
     pub fn get(&self, key: &[u8]) -> Result<Option<CrmId>, StoreError> {
         let h = hashes(lookup_part(key));
@@ -424,13 +441,7 @@ impl<'a> IndexReader<'a> {
             if !bloom_may_contain(&run.bloom, h) {
                 continue;
             }
-            let mut found = None;
-            self.scan_run(run, key, |k, v| {
-                if k == key {
-                    found = Some(v);
-                }
-            })?;
-            if let Some(value) = found {
+            if let Some(value) = self.find_exact(run, key)? {
                 return Ok(value);
             }
         }

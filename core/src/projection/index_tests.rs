@@ -131,6 +131,23 @@ fn a_name_spread_over_several_pages_is_read_whole() {
 }
 
 #[test]
+fn an_exact_key_is_found_among_many_keys_it_is_a_prefix_of() {
+    let store = MemStore::new();
+    let mut w = Writes::new();
+    // "E1" is a prefix of "E10".."E19999": thousands of keys, many pages.
+    for i in 0..20_000u64 {
+        w.insert(export_key(&format!("E{i}")), Some(i));
+    }
+    project(&store, Layout::default(), &[(1, w)]);
+    let reader = IndexReader::new(&store);
+    for i in [0u64, 1, 10, 19, 199, 1999, 4096, 19_999] {
+        assert_eq!(reader.get(&export_key(&format!("E{i}"))).unwrap(), Some(i));
+    }
+    assert_eq!(reader.get(&export_key("E20000")).unwrap(), None);
+    assert_eq!(reader.get(&export_key("E")).unwrap(), None);
+}
+
+#[test]
 fn the_bloom_filter_has_no_false_negatives() {
     let entries: Vec<(Vec<u8>, Option<CrmId>)> = (0..5000u64)
         .map(|i| (export_key(&format!("E{i}")), Some(i)))
