@@ -29,10 +29,11 @@ pub(super) enum Fed {
     Skipped(Range<u64>),
 }
 
-pub(super) type Batch = Result<Vec<Fed>, LedgerError>;
+pub(super) type Batch = Vec<Result<Fed, LedgerError>>;
 
 /// Reads events `begin..end` (jumping over `skips`, ordered and not
-/// overlapping) and sends them to `tx`; stops when the receiver is gone.
+/// overlapping) and sends them to `tx`, an error last; stops when the
+/// receiver is gone.
 pub(super) fn read<S: Store>(
     store: &S,
     begin: u64,
@@ -40,27 +41,31 @@ pub(super) fn read<S: Store>(
     skips: &[Range<u64>],
     tx: &SyncSender<Batch>,
 ) {
-    if let Err(e) = read_inner(store, begin, end, skips, tx) {
-        let _ = tx.send(Err(e));
+    let mut batch = Vec::with_capacity(BATCH);
+    if let Err(e) = read_into(store, begin, end, skips, tx, &mut batch) {
+        batch.push(Err(e));
+    }
+    if !batch.is_empty() {
+        let _ = tx.send(batch);
     }
 }
 
-fn read_inner<S: Store>(
+fn read_into<S: Store>(
     store: &S,
     begin: u64,
     end: u64,
     skips: &[Range<u64>],
     tx: &SyncSender<Batch>,
+    batch: &mut Batch,
 ) -> Result<(), LedgerError> {
     let mut skips = skips.iter().peekable();
     let mut next = begin;
     let mut cursor = EventCursor::new(store, next, end);
-    let mut batch = Vec::with_capacity(BATCH);
     while next < end {
         while skips.next_if(|r| r.end <= next).is_some() {}
         if let Some(skip) = skips.peek().filter(|r| r.start <= next) {
             let to = skip.end.min(end);
-            batch.push(Fed::Skipped(next..to));
+            batch.push(Ok(Fed::Skipped(next..to)));
             next = to;
             cursor = EventCursor::new(store, next, end);
         } else {
@@ -76,27 +81,54 @@ fn read_inner<S: Store>(
             // changes a projection has its hash checked first.
             let (envelope, _) = log::open_unchecked(seq, bytes)?;
             if envelope.type_tag == projection::UNPROJECTED {
-                batch.push(Fed::Unprojected(seq));
+                batch.push(Ok(Fed::Unprojected(seq)));
             } else {
                 let hash = log::check_hash(seq, bytes)?;
-                batch.push(Fed::Event(Box::new(log::decode_payload(envelope, hash)?)));
+                batch.push(Ok(Fed::Event(Box::new(log::decode_payload(
+                    envelope, hash,
+                )?))));
             }
             next += 1;
         }
-        if batch.len() >= BATCH && tx.send(Ok(std::mem::take(&mut batch))).is_err() {
+        if batch.len() >= BATCH && tx.send(std::mem::take(batch)).is_err() {
             return Ok(());
         }
-    }
-    if !batch.is_empty() {
-        let _ = tx.send(Ok(batch));
     }
     Ok(())
 }
 
+/// The receiving end of a reading thread: its items in order, a batch at a
+/// time; it ends when the thread is done (and drops its sender).
+pub(super) struct Batched<T> {
+    rx: Receiver<Vec<T>>,
+    batch: std::vec::IntoIter<T>,
+}
+
+impl<T> Batched<T> {
+    pub(super) fn new(rx: Receiver<Vec<T>>) -> Self {
+        Batched {
+            rx,
+            batch: Vec::new().into_iter(),
+        }
+    }
+}
+
+impl<T> Iterator for Batched<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        loop {
+            if let Some(item) = self.batch.next() {
+                return Some(item);
+            }
+            self.batch = self.rx.recv().ok()?.into_iter();
+        }
+    }
+}
+
 /// The applying side: the fed steps one at a time.
 pub(super) struct Feed {
-    rx: Receiver<Batch>,
-    batch: std::vec::IntoIter<Fed>,
+    steps: Batched<Result<Fed, LedgerError>>,
     /// A step put back (a skipped range cut at a chunk's end).
     back: Option<Fed>,
 }
@@ -104,8 +136,7 @@ pub(super) struct Feed {
 impl Feed {
     pub(super) fn new(rx: Receiver<Batch>) -> Self {
         Feed {
-            rx,
-            batch: Vec::new().into_iter(),
+            steps: Batched::new(rx),
             back: None,
         }
     }
@@ -115,19 +146,11 @@ impl Feed {
         if let Some(fed) = self.back.take() {
             return Ok(fed);
         }
-        loop {
-            if let Some(fed) = self.batch.next() {
-                return Ok(fed);
-            }
-            match self.rx.recv() {
-                Ok(batch) => self.batch = batch?.into_iter(),
-                Err(_) => {
-                    return Err(LedgerError::Corrupt(
-                        "the log ended before the projections caught up".into(),
-                    ))
-                }
-            }
-        }
+        self.steps.next().unwrap_or_else(|| {
+            Err(LedgerError::Corrupt(
+                "the log ended before the projections caught up".into(),
+            ))
+        })
     }
 
     pub(super) fn put_back(&mut self, fed: Fed) {

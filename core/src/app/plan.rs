@@ -109,34 +109,7 @@ pub(super) fn read_ahead<S: Store>(
 }
 
 /// The receiving end of [`read_ahead`]: the plan's rows, in order.
-pub(super) struct PlanAhead {
-    rx: std::sync::mpsc::Receiver<AheadBatch>,
-    batch: std::vec::IntoIter<Result<PlannedRow, LedgerError>>,
-}
-
-impl PlanAhead {
-    pub(super) fn new(rx: std::sync::mpsc::Receiver<AheadBatch>) -> Self {
-        PlanAhead {
-            rx,
-            batch: Vec::new().into_iter(),
-        }
-    }
-}
-
-impl Iterator for PlanAhead {
-    type Item = Result<PlannedRow, LedgerError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(row) = self.batch.next() {
-                return Some(row);
-            }
-            // The reading thread is done (it drops its sender) once the
-            // plan ends: so does this.
-            self.batch = self.rx.recv().ok()?.into_iter();
-        }
-    }
-}
+pub(super) type PlanAhead = super::feed::Batched<Result<PlannedRow, LedgerError>>;
 
 /// The leads of a commit's answer, in row order: the plan's rows joined
 /// with the commit's events (one `LeadCreated` or `LeadUpdated` per created

@@ -276,10 +276,7 @@ fn the_catch_up_after_a_preview_skips_its_plan_rows() {
         ..Default::default()
     };
     let l = Ledger::open(store, Box::new(FixedClock(1_764_000_000_000)), options).unwrap();
-    let mut csv = String::from("Lead Name,Export Value\n");
-    for i in 0..3000 {
-        csv.push_str(&format!("Lead {i},E{i}\n"));
-    }
+    let csv = numbered_leads_csv(3000);
     let cmd = PreviewImport {
         file_name: "rows.csv".into(),
         kind: Kind::Leads,
@@ -307,24 +304,34 @@ fn the_catch_up_after_a_preview_skips_its_plan_rows() {
     assert!(report.identical);
 }
 
+/// `n` leads, each with a name and an export value.
+fn numbered_leads_csv(n: usize) -> String {
+    let mut csv = String::from("Lead Name,Export Value\n");
+    for i in 0..n {
+        csv.push_str(&format!("Lead {i},E{i}\n"));
+    }
+    csv
+}
+
+/// The stored blocks of the events table, keys and values.
+fn event_blocks(l: &Ledger<MemStore>) -> Vec<(Vec<u8>, Vec<u8>)> {
+    crate::store::Store::scan(&l.store, Table::Events, &[], &[])
+        .map(|e| e.unwrap())
+        .collect()
+}
+
 /// A catch-up over a log with an event missing stops with an error naming
 /// it (the reading thread sends the error and ends) instead of hanging or
 /// projecting past the gap.
 #[test]
 fn a_catch_up_over_a_gap_in_the_log_fails_naming_the_event() {
     let l = ledger(8192);
-    let mut csv = String::from("Lead Name,Export Value\n");
-    for i in 0..400 {
-        csv.push_str(&format!("Lead {i},E{i}\n"));
-    }
-    let p = preview(&l, &csv);
+    let p = preview(&l, &numbered_leads_csv(400));
     l.commit(p.import_id, "tester", &NoProgress).unwrap();
     // Remove a block from the middle of the log.
-    let blocks: Vec<Vec<u8>> = crate::store::Store::scan(&l.store, Table::Events, &[], &[])
-        .map(|e| e.unwrap().0)
-        .collect();
+    let blocks = event_blocks(&l);
     let mut batch = crate::store::WriteBatch::default();
-    batch.remove(Table::Events, blocks[blocks.len() / 2].clone());
+    batch.remove(Table::Events, blocks[blocks.len() / 2].0.clone());
     crate::store::Store::write(&l.store, batch).unwrap();
     let failed = l.rebuild(&NoProgress);
     assert!(
@@ -339,18 +346,11 @@ fn a_catch_up_over_a_gap_in_the_log_fails_naming_the_event() {
 #[test]
 fn a_commit_over_an_altered_plan_row_fails_and_appends_nothing() {
     let l = ledger(8192);
-    let mut csv = String::from("Lead Name,Export Value\n");
-    for i in 0..2000 {
-        csv.push_str(&format!("Lead {i},E{i}\n"));
-    }
-    let p = preview(&l, &csv);
+    let p = preview(&l, &numbered_leads_csv(2000));
     let head = l.head().unwrap().next_seq;
     // Alter the last byte of a block in the middle of the plan (inside an
     // event's stored hash).
-    let blocks: Vec<(Vec<u8>, Vec<u8>)> =
-        crate::store::Store::scan(&l.store, Table::Events, &[], &[])
-            .map(|e| e.unwrap())
-            .collect();
+    let blocks = event_blocks(&l);
     let (key, mut value) = blocks[blocks.len() / 2].clone();
     *value.last_mut().unwrap() ^= 0xff;
     let mut batch = crate::store::WriteBatch::default();
