@@ -5,7 +5,7 @@
 //! Tag 1 is bincode 2 (serde mode, standard configuration: little-endian,
 //! variable-length integers).
 
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 /// The format tag of bincode 2.0 with the standard configuration.
 pub const TAG_BINCODE2: u8 = 1;
@@ -63,6 +63,21 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
     }
 }
 
+/// Decodes the head of a value written by [`encode`]: `T` borrows its
+/// strings and byte strings from `bytes`, and may stop before the value's
+/// end (a type that mirrors only the first fields of what was encoded,
+/// such as [`crate::log::EnvelopeHead`]). For readers that need a few
+/// fields of many values: no allocation, and the rest is not visited.
+pub fn decode_head<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, CodecError> {
+    let (&tag, body) = bytes.split_first().ok_or(CodecError::Empty)?;
+    match tag {
+        TAG_BINCODE2 => bincode::serde::borrow_decode_from_slice(body, config())
+            .map(|(value, _)| value)
+            .map_err(|e| CodecError::Decode(e.to_string())),
+        other => Err(CodecError::UnknownTag(other)),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -96,6 +111,36 @@ mod tests {
             Err(CodecError::UnknownTag(9))
         ));
         assert!(matches!(decode::<u64>(&[]), Err(CodecError::Empty)));
+    }
+
+    #[test]
+    fn a_head_borrows_and_stops_early() {
+        #[derive(Serialize)]
+        struct Full {
+            n: u64,
+            name: String,
+            rest: Vec<String>,
+        }
+        #[derive(Deserialize)]
+        struct Head<'a> {
+            n: u64,
+            name: &'a str,
+        }
+        let bytes = encode(&Full {
+            n: 300,
+            name: "Acme".into(),
+            rest: vec!["not read".into()],
+        })
+        .unwrap();
+        let head: Head<'_> = decode_head(&bytes).unwrap();
+        assert_eq!((head.n, head.name), (300, "Acme"));
+        let mut bytes = bytes;
+        bytes[0] = 9;
+        assert!(matches!(
+            decode_head::<Head<'_>>(&bytes),
+            Err(CodecError::UnknownTag(9))
+        ));
+        assert!(matches!(decode_head::<u64>(&[]), Err(CodecError::Empty)));
     }
 
     proptest! {

@@ -314,3 +314,203 @@ impl Event {
         }
     }
 }
+
+/// What a `RowValidated` event's outcome is, without its values
+/// ([`row_head`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum OutcomeHead {
+    Invalid,
+    Create,
+    Update { crm_id: CrmId },
+    Unchanged { crm_id: CrmId },
+}
+
+impl OutcomeHead {
+    /// As [`RowOutcome::action`].
+    pub fn action(self) -> Option<&'static str> {
+        match self {
+            OutcomeHead::Invalid => None,
+            OutcomeHead::Create => Some("create"),
+            OutcomeHead::Update { .. } => Some("update"),
+            OutcomeHead::Unchanged { .. } => Some("unchanged"),
+        }
+    }
+
+    /// The record an update or an unchanged row matched.
+    pub fn crm_id(self) -> Option<CrmId> {
+        match self {
+            OutcomeHead::Update { crm_id } | OutcomeHead::Unchanged { crm_id } => Some(crm_id),
+            OutcomeHead::Invalid | OutcomeHead::Create => None,
+        }
+    }
+}
+
+/// The first fields of a `RowValidated` event (a row of a preview's plan),
+/// borrowed from its encoding: what the answers list for each row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RowHead<'a> {
+    pub row: u32,
+    pub lead_name: &'a str,
+    pub outcome: OutcomeHead,
+}
+
+/// [`Event`]'s variants up to `RowValidated`, in the same order (the order
+/// is the encoding, and [`Event`] only ever grows at its end), each
+/// mirroring only the fields read: decoding stops after them.
+#[derive(Deserialize)]
+enum EventHead<'a> {
+    ReferenceSeeded,
+    ListItemAdded,
+    ListItemRetired,
+    FileReceived,
+    RowValidated {
+        #[allow(dead_code)]
+        import_id: ImportId,
+        row: u32,
+        lead_name: &'a str,
+        outcome: OutcomeHead,
+    },
+}
+
+/// The head of an encoded `RowValidated` event (an envelope's payload),
+/// without decoding its values or findings; an error for any other event.
+pub fn row_head(payload: &[u8]) -> Result<RowHead<'_>, crate::codec::CodecError> {
+    match crate::codec::decode_head(payload)? {
+        EventHead::RowValidated {
+            row,
+            lead_name,
+            outcome,
+            ..
+        } => Ok(RowHead {
+            row,
+            lead_name,
+            outcome,
+        }),
+        EventHead::ReferenceSeeded
+        | EventHead::ListItemAdded
+        | EventHead::ListItemRetired
+        | EventHead::FileReceived => Err(crate::codec::CodecError::Decode(
+            "not a RowValidated event".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::codec;
+
+    fn row(outcome: RowOutcome) -> Event {
+        Event::RowValidated {
+            import_id: 7,
+            row: 12,
+            lead_name: "Acme Corp".into(),
+            outcome,
+            issues: vec![Issue {
+                severity: Severity::Warning,
+                row: 12,
+                column: "Phone".into(),
+                value: "x".into(),
+                message: "odd".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_row_head_reads_what_the_full_decoding_reads() {
+        let fields = vec![(
+            crate::catalogue::ids::LEAD_NAME,
+            Value::Text("Acme Corp".into()),
+        )];
+        for (outcome, head) in [
+            (RowOutcome::Invalid, OutcomeHead::Invalid),
+            (
+                RowOutcome::Create {
+                    fields: fields.clone(),
+                    contact: Some(fields.clone()),
+                    communication: None,
+                    opportunity: None,
+                },
+                OutcomeHead::Create,
+            ),
+            (
+                RowOutcome::Update {
+                    crm_id: 300,
+                    base_version: 2,
+                    changes: vec![FieldChange {
+                        field: crate::catalogue::ids::LEAD_NAME,
+                        before: None,
+                        after: Value::Text("b".into()),
+                    }],
+                },
+                OutcomeHead::Update { crm_id: 300 },
+            ),
+            (
+                RowOutcome::Unchanged {
+                    crm_id: 1 << 40,
+                    base_version: 9,
+                },
+                OutcomeHead::Unchanged { crm_id: 1 << 40 },
+            ),
+        ] {
+            let action = outcome.action();
+            let bytes = codec::encode(&row(outcome)).unwrap();
+            let got = row_head(&bytes).unwrap();
+            assert_eq!(
+                got,
+                RowHead {
+                    row: 12,
+                    lead_name: "Acme Corp",
+                    outcome: head
+                }
+            );
+            assert_eq!(got.outcome.action(), action);
+        }
+    }
+
+    /// The mirror must list `Event`'s variants in `Event`'s order: each
+    /// earlier variant decodes as the one of the same name.
+    #[test]
+    fn the_head_mirrors_the_order_of_the_variants() {
+        let earlier = [
+            Event::ReferenceSeeded {
+                data: crate::reference::ReferenceData::defaults(),
+            },
+            Event::ListItemAdded {
+                list: crate::catalogue::ListName::Industry,
+                item: "Mining".into(),
+            },
+            Event::ListItemRetired {
+                list: crate::catalogue::ListName::Industry,
+                item: "Mining".into(),
+            },
+            Event::FileReceived {
+                import_id: 1,
+                kind: Kind::Leads,
+                file_name: "a.csv".into(),
+                size: 3,
+                blake3: [0; 32],
+                format: crate::read::FileFormat::Csv,
+                date_format: DateFormat::Us,
+            },
+        ];
+        for event in earlier {
+            let bytes = codec::encode(&event).unwrap();
+            let name = match codec::decode_head::<EventHead<'_>>(&bytes).unwrap() {
+                EventHead::ReferenceSeeded => "ReferenceSeeded",
+                EventHead::ListItemAdded => "ListItemAdded",
+                EventHead::ListItemRetired => "ListItemRetired",
+                EventHead::FileReceived => "FileReceived",
+                EventHead::RowValidated { .. } => "RowValidated",
+            };
+            assert_eq!(name, event.type_tag().0);
+            assert!(row_head(&bytes).is_err());
+        }
+        let bytes = codec::encode(&row(RowOutcome::Invalid)).unwrap();
+        assert!(matches!(
+            codec::decode_head::<EventHead<'_>>(&bytes).unwrap(),
+            EventHead::RowValidated { import_id: 7, .. }
+        ));
+    }
+}

@@ -35,6 +35,39 @@ pub struct Envelope {
     pub payload: Vec<u8>,
 }
 
+/// An [`Envelope`] borrowed from its stored bytes ([`open_head`]): what a
+/// reader looks at to decide whether to decode an event at all, and the
+/// encoded event itself, without a copy.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+pub struct EnvelopeHead<'a> {
+    pub seq: u64,
+    pub stream: Stream,
+    pub stream_version: u64,
+    pub at_ms: i64,
+    pub actor: &'a str,
+    pub type_tag: &'a str,
+    pub schema: u16,
+    pub prev_hash: Hash,
+    pub payload: &'a [u8],
+}
+
+impl EnvelopeHead<'_> {
+    /// The owned envelope (what [`open_unchecked`] gives).
+    pub fn to_envelope(&self) -> Envelope {
+        Envelope {
+            seq: self.seq,
+            stream: self.stream,
+            stream_version: self.stream_version,
+            at_ms: self.at_ms,
+            actor: self.actor.to_owned(),
+            type_tag: self.type_tag.to_owned(),
+            schema: self.schema,
+            prev_hash: self.prev_hash,
+            payload: self.payload.to_vec(),
+        }
+    }
+}
+
 /// A stored event, decoded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Recorded {
@@ -120,6 +153,13 @@ pub fn check_hash(seq: u64, bytes: &[u8]) -> Result<Hash, LogError> {
 pub fn open_unchecked(seq: u64, bytes: &[u8]) -> Result<(Envelope, Hash), LogError> {
     let (body, hash) = split(seq, bytes)?;
     Ok((decode_envelope(seq, body)?, hash))
+}
+
+/// Borrows the envelope of stored bytes without checking their hash or
+/// copying anything (see [`open_unchecked`] for who may skip the check).
+pub fn open_head(seq: u64, bytes: &[u8]) -> Result<EnvelopeHead<'_>, LogError> {
+    let (body, _) = split(seq, bytes)?;
+    codec::decode_head(body).map_err(|source| LogError::Decode { seq, source })
 }
 
 /// Decodes a stored event completely.
@@ -248,6 +288,19 @@ mod tests {
             prev_hash,
             payload: codec::encode(&event).unwrap(),
         }
+    }
+
+    #[test]
+    fn a_head_is_the_envelope_borrowed() {
+        let envelope = envelope(3, GENESIS);
+        let (bytes, _) = seal(&envelope).unwrap();
+        let head = open_head(3, &bytes).unwrap();
+        assert_eq!(head.type_tag, "ListItemAdded");
+        assert_eq!(head.actor, "alice");
+        assert_eq!(head.payload, &envelope.payload[..]);
+        assert_eq!(head.to_envelope(), envelope);
+        assert_eq!(open_unchecked(3, &bytes).unwrap().0, envelope);
+        assert!(open_head(3, &bytes[..40]).is_err());
     }
 
     #[test]

@@ -79,13 +79,14 @@ fn read_into<S: Store>(
             // nothing: skip them without hashing them again (a tenth of a
             // preview; `ledger verify` proves them). Every event that
             // changes a projection has its hash checked first.
-            let (envelope, _) = log::open_unchecked(seq, bytes)?;
+            let envelope = log::open_head(seq, bytes)?;
             if envelope.type_tag == projection::UNPROJECTED {
                 batch.push(Ok(Fed::Unprojected(seq)));
             } else {
                 let hash = log::check_hash(seq, bytes)?;
                 batch.push(Ok(Fed::Event(Box::new(log::decode_payload(
-                    envelope, hash,
+                    envelope.to_envelope(),
+                    hash,
                 )?))));
             }
             next += 1;

@@ -6,9 +6,9 @@
 use super::events::EventCursor;
 use super::report::{self, CommitLeadView};
 use super::{Ledger, LedgerError};
-use crate::catalogue::ids;
-use crate::event::{CrmId, Event, RowOutcome};
+use crate::event::{self, CrmId, Event, OutcomeHead};
 use crate::log;
+use crate::projection;
 use crate::projection::records::{ImportState, PlannedRow};
 use crate::store::Store;
 
@@ -111,77 +111,67 @@ pub(super) fn read_ahead<S: Store>(
 /// The receiving end of [`read_ahead`]: the plan's rows, in order.
 pub(super) type PlanAhead = super::feed::Batched<Result<PlannedRow, LedgerError>>;
 
-/// The leads of a commit's answer, in row order: the plan's rows joined
-/// with the commit's events (one `LeadCreated` or `LeadUpdated` per created
-/// or updated row, in row order; unchanged rows write no event).
-pub(super) struct CommitLeads<'a> {
-    pub(super) plan: PlanRows<'a>,
-    pub(super) events: EventCursor<'a>,
+/// One row of a preview's plan as the answers show it: its row, the name
+/// the preview showed, and what it plans (read with [`event::row_head`]:
+/// no values or findings decoded).
+pub(super) struct PlanHead {
+    pub(super) row: u32,
+    pub(super) lead_name: String,
+    pub(super) outcome: OutcomeHead,
 }
 
-impl CommitLeads<'_> {
-    /// The next event that created or updated a lead: its row, CRM id and,
-    /// for a creation only, `Some` of the lead's name as created.
-    fn next_applied(&mut self) -> Result<(u32, CrmId, Option<Option<String>>), LedgerError> {
+/// The rows of a preview for its answers, in row order, reading only each
+/// event's head; hashes are not checked (`ledger verify` proves the log).
+pub(super) struct PlanHeads<'a> {
+    events: EventCursor<'a>,
+}
+
+impl<'a> PlanHeads<'a> {
+    pub(super) fn new<S: Store>(ledger: &'a Ledger<S>, state: &ImportState) -> Self {
+        let (first, last) = state.preview_seqs;
+        PlanHeads {
+            events: EventCursor::new(&ledger.store, first + 1, last),
+        }
+    }
+}
+
+impl Iterator for PlanHeads<'_> {
+    type Item = Result<PlanHead, LedgerError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let Some(next) = self.events.next_event() else {
-                return Err(LedgerError::Corrupt(
-                    "a commit has fewer lead events than its plan has rows to create or update"
-                        .into(),
-                ));
+            let (seq, bytes) = match self.events.next_event()? {
+                Ok(next) => next,
+                Err(e) => return Some(Err(e.into())),
             };
-            let (seq, bytes) = next?;
-            let (envelope, hash) = log::open_unchecked(seq, bytes)?;
-            if envelope.type_tag != "LeadCreated" && envelope.type_tag != "LeadUpdated" {
-                continue;
-            }
-            match log::decode_payload(envelope, hash)?.event {
-                Event::LeadCreated {
-                    row,
-                    crm_id,
-                    fields,
-                    ..
-                } => {
-                    let name = fields
-                        .into_iter()
-                        .find(|(f, _)| *f == ids::LEAD_NAME)
-                        .map(|(_, v)| v.to_string());
-                    return Ok((row, crm_id, Some(name)));
+            let head = log::open_head(seq, bytes).and_then(|envelope| {
+                if envelope.type_tag != projection::UNPROJECTED {
+                    return Ok(None);
                 }
-                Event::LeadUpdated { row, crm_id, .. } => return Ok((row, crm_id, None)),
-                _ => continue,
+                let row = event::row_head(envelope.payload)
+                    .map_err(|source| log::LogError::Decode { seq, source })?;
+                Ok(Some(PlanHead {
+                    row: row.row,
+                    lead_name: row.lead_name.to_owned(),
+                    outcome: row.outcome,
+                }))
+            });
+            match head {
+                Ok(Some(head)) => return Some(Ok(head)),
+                Ok(None) => continue,
+                Err(e) => return Some(Err(e.into())),
             }
         }
     }
+}
 
-    fn view(&mut self, planned: PlannedRow) -> Result<Option<CommitLeadView>, LedgerError> {
-        let (crm_id, lead_name, action) = match planned.outcome {
-            RowOutcome::Invalid => return Ok(None),
-            RowOutcome::Unchanged { crm_id, .. } => (crm_id, planned.lead_name, "unchanged"),
-            // The plan's name is the one the preview showed (for an update
-            // matched by id, the record's name at the time).
-            RowOutcome::Update { .. } | RowOutcome::Create { .. } => {
-                let (row, crm_id, created_name) = self.next_applied()?;
-                if row != planned.row {
-                    return Err(LedgerError::Corrupt(format!(
-                        "the commit's event for row {row} does not follow the plan (row {})",
-                        planned.row
-                    )));
-                }
-                match created_name {
-                    Some(name) => (crm_id, name.unwrap_or_default(), "create"),
-                    None => (crm_id, planned.lead_name, "update"),
-                }
-            }
-        };
-        Ok(Some(CommitLeadView {
-            row: planned.row,
-            crm_id,
-            lead_name,
-            action: action.into(),
-            url: report::lead_url(crm_id),
-        }))
-    }
+/// The leads of a commit's answer, in row order, from the plan alone: the
+/// commit gave its created leads consecutive CRM IDs in row order from
+/// `next_created` (its record's `first_crm_id`), wrote one event per
+/// created or updated row, and none for an unchanged one.
+pub(super) struct CommitLeads<'a> {
+    pub(super) plan: PlanHeads<'a>,
+    pub(super) next_created: CrmId,
 }
 
 impl Iterator for CommitLeads<'_> {
@@ -193,11 +183,23 @@ impl Iterator for CommitLeads<'_> {
                 Ok(p) => p,
                 Err(e) => return Some(Err(e)),
             };
-            match self.view(planned) {
-                Ok(Some(view)) => return Some(Ok(view)),
-                Ok(None) => continue,
-                Err(e) => return Some(Err(e)),
-            }
+            let (crm_id, action) = match planned.outcome {
+                OutcomeHead::Invalid => continue,
+                OutcomeHead::Create => {
+                    let crm_id = self.next_created;
+                    self.next_created += 1;
+                    (crm_id, "create")
+                }
+                OutcomeHead::Update { crm_id } => (crm_id, "update"),
+                OutcomeHead::Unchanged { crm_id } => (crm_id, "unchanged"),
+            };
+            return Some(Ok(CommitLeadView {
+                row: planned.row,
+                crm_id,
+                lead_name: planned.lead_name,
+                action: action.into(),
+                url: report::lead_url(crm_id),
+            }));
         }
     }
 }

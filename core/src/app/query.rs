@@ -2,7 +2,7 @@
 //! (verify, rebuild, reference data).
 
 use super::events::{self, EventCursor, ReadFailure};
-use super::plan::{CommitLeads, PlanRows};
+use super::plan::{CommitLeads, PlanHeads, PlanRows};
 use super::report::{
     self, ChangeEntry, ChangeView, CommitReport, FileInfo, ImportListing, ImportReport,
     ImportSummary, IssueView, LeadListing, LeadView, PlanRowView, RebuildReport, VerifyReport,
@@ -11,7 +11,7 @@ use super::report::{Streamed, StreamedCommitReport, StreamedImportReport};
 use super::{Ledger, LedgerError, SYSTEM};
 use crate::catalogue::{FieldId, ListName};
 use crate::codec;
-use crate::event::{CrmId, Event, ImportId, Kind, RowOutcome, Severity};
+use crate::event::{CrmId, Event, ImportId, Kind, Severity};
 use crate::log::{self, GENESIS};
 use crate::projection::keys;
 use crate::projection::records::{ImportState, LeadRecord};
@@ -144,23 +144,17 @@ impl<S: Store> Ledger<S> {
         // first; keep every list in row order.
         errors.sort_by_key(|i| i.row);
         warnings.sort_by_key(|i| i.row);
-        let rows = PlanRows::for_report(self, &state).filter_map(|planned| {
+        let rows = PlanHeads::new(self, &state).filter_map(|planned| {
             let planned = match planned {
                 Ok(p) => p,
                 Err(e) => return Some(Err(e)),
             };
             let action = planned.outcome.action()?;
-            let crm_id = match &planned.outcome {
-                RowOutcome::Update { crm_id, .. } | RowOutcome::Unchanged { crm_id, .. } => {
-                    Some(*crm_id)
-                }
-                _ => None,
-            };
             Some(Ok(PlanRowView {
                 row: planned.row,
                 lead_name: planned.lead_name,
                 action: action.to_string(),
-                crm_id,
+                crm_id: planned.outcome.crm_id(),
             }))
         });
         let already_imported_on = match state.already_imported_as {
@@ -209,8 +203,8 @@ impl<S: Store> Ledger<S> {
     fn commit_report_of(&self, state: &ImportState) -> Option<StreamedCommitReport<'_>> {
         let commit = state.commit.clone()?;
         let leads = CommitLeads {
-            plan: PlanRows::for_report(self, state),
-            events: EventCursor::new(&self.store, commit.first_seq, commit.last_seq),
+            plan: PlanHeads::new(self, state),
+            next_created: commit.first_crm_id,
         };
         Some(CommitReport {
             import_id: state.import_id,

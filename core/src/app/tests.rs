@@ -364,3 +364,66 @@ fn a_commit_over_an_altered_plan_row_fails_and_appends_nothing() {
     assert_eq!(l.head().unwrap().next_seq, head);
     assert!(l.lead(1).is_err(), "no lead was created");
 }
+
+/// The commit's answer is built from the plan alone (created leads take
+/// consecutive CRM IDs from the commit's `first_crm_id`): it must say what
+/// the commit's events say, row by row, for creates among updates and
+/// unchanged rows, after earlier commits.
+#[test]
+fn a_commit_answer_names_the_crm_ids_its_events_recorded() {
+    use crate::event::Event;
+    let l = ledger(2);
+    let first = preview(
+        &l,
+        "Lead Name,Export Value,City\nAcme,A1,X\nBeta,B1,Y\nGamma,G1,Z\n",
+    );
+    l.commit(first.import_id, "t", &NoProgress).unwrap();
+    let mixed = preview(
+        &l,
+        "Lead Name,Export Value,City\nNew1,N1,Q\nAcme,A1,X2\nNew2,N2,Q\nBeta,B1,Y\nNew3,N3,Q\n",
+    );
+    assert_eq!(
+        (
+            mixed.counts.create,
+            mixed.counts.update,
+            mixed.counts.unchanged
+        ),
+        (3, 1, 1)
+    );
+    let answer = l.commit(mixed.import_id, "t", &NoProgress).unwrap();
+    let state = l.import_state(mixed.import_id).unwrap();
+    let commit = state.commit.unwrap();
+    let mut recorded = Vec::new();
+    for seq in commit.first_seq..commit.last_seq {
+        match l.event(seq).unwrap().event {
+            Event::LeadCreated {
+                row,
+                crm_id,
+                fields,
+                ..
+            } => {
+                let name = fields[0].1.to_string();
+                recorded.push((row, crm_id, name, "create".to_string()));
+            }
+            Event::LeadUpdated { row, crm_id, .. } => {
+                let name = l.lead(crm_id).unwrap().fields["Lead Name"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                recorded.push((row, crm_id, name, "update".to_string()));
+            }
+            _ => {}
+        }
+    }
+    recorded.push((5, 2, "Beta".into(), "unchanged".into()));
+    recorded.sort();
+    let answered: Vec<_> = answer
+        .leads
+        .iter()
+        .map(|v| (v.row, v.crm_id, v.lead_name.clone(), v.action.clone()))
+        .collect();
+    assert_eq!(answered, recorded);
+    assert_eq!(commit.first_crm_id, 4);
+    let urls: Vec<_> = answer.leads.iter().map(|v| v.url.clone()).collect();
+    assert_eq!(urls[0], super::report::lead_url(4));
+}

@@ -28,7 +28,8 @@ use records::{CommitInfo, ImportState, ImportStatus, LeadRecord, SubRecord, Toke
 /// changes: a ledger opened on projections with another layout (or none
 /// recorded, from before the marker) rebuilds them from the log.
 /// 3: lead records in pages of 4, the lead index as sorted runs.
-pub const LAYOUT_VERSION: u32 = 3;
+/// 4: a commit's record keeps the first CRM ID it created.
+pub const LAYOUT_VERSION: u32 = 4;
 
 /// The type tag of the one event that changes no projection
 /// (`RowValidated`: the frozen plan stays in the log).
@@ -264,6 +265,9 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
         } => {
             let mut state = load_import(ov, seq, *import_id)?;
             state.status = ImportStatus::Committed;
+            // Every `LeadCreated` of the commit came before, with
+            // consecutive IDs ending just below the counter.
+            let next_crm_id = load_u64(ov, Table::ProjMeta, keys::NEXT_CRM_ID)?.max(1);
             state.commit = Some(CommitInfo {
                 actor: rec.envelope.actor.clone(),
                 at_ms: rec.envelope.at_ms,
@@ -271,6 +275,7 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
                 first_seq: seq.saturating_sub(*events),
                 last_seq: seq,
                 fields_touched: *fields_touched,
+                first_crm_id: next_crm_id.saturating_sub(counts.created).max(1),
             });
             save(ov, Table::Imports, keys::import(*import_id), &state)?;
             let by_hash = keys::import_by_hash(&state.blake3);

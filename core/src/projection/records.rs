@@ -84,6 +84,10 @@ pub struct CommitInfo {
     pub last_seq: u64,
     /// Bit `f` set when the commit wrote field `f` (creates included).
     pub fields_touched: u64,
+    /// The CRM ID of the first lead the commit created: a commit creates
+    /// consecutive IDs in row order, so its answer needs no more than this
+    /// and the plan (`app/plan.rs`). With no creates, the next free ID.
+    pub first_crm_id: CrmId,
 }
 
 /// One import as the imports projection keeps it.
