@@ -4,6 +4,22 @@ use leadger_core::store::{Store, StoreError, Table, WriteBatch};
 
 use crate::{SledStore, StoreOptions};
 
+/// Opens a store just dropped in this process. sled releases its file
+/// lock when its background threads let go of the database, a moment
+/// after the drop, so an immediate reopen can meet `Locked` (another
+/// process never does: its exit releases the lock).
+fn reopen(dir: &std::path::Path) -> SledStore {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match SledStore::open(dir, StoreOptions::default()) {
+            Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other.expect("reopen"),
+        }
+    }
+}
+
 #[test]
 fn tables_are_kept_apart_and_projections_share_one_prefixed_tree() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -50,7 +66,7 @@ fn reopen_after_flush_sees_the_data() {
         store.write(single).expect("write");
         store.flush().expect("flush");
     }
-    let store = SledStore::open(dir.path(), StoreOptions::default()).expect("reopen");
+    let store = reopen(dir.path());
     assert_eq!(
         store.get(Table::Events, &1u64.to_be_bytes()).expect("get"),
         Some(b"one".to_vec())
@@ -76,7 +92,7 @@ fn second_open_of_the_same_dir_is_locked() {
         Ok(_) => panic!("opened a locked directory twice"),
     }
     drop(first);
-    SledStore::open(dir.path(), StoreOptions::default()).expect("open after the first closed");
+    reopen(dir.path());
 }
 
 #[test]
@@ -127,7 +143,7 @@ fn clearing_every_projection_drops_their_tree_and_keeps_the_log() {
         store.write(again).expect("write");
         store.flush().expect("flush");
     }
-    let store = SledStore::open(dir.path(), StoreOptions::default()).expect("reopen");
+    let store = reopen(dir.path());
     assert_eq!(store.scan(Table::Events, b"", b"").count(), 50);
     assert!(store.get(Table::LogMeta, b"head").expect("get").is_some());
     assert_eq!(

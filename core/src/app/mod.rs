@@ -432,7 +432,7 @@ impl<S: Store> Ledger<S> {
                         if let Event::LeadCreated { kind, .. } = &rec.event {
                             created[view::kind_index(*kind)] += 1;
                         }
-                        projection::apply(&mut ov, &rec)?;
+                        projection::apply(&mut ov, *rec)?;
                     }
                 }
                 next += 1;

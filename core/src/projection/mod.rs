@@ -117,24 +117,21 @@ fn load_lead<'o>(
 }
 
 /// Applies one recorded event to the projections (through the overlay).
-pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError> {
-    let seq = rec.envelope.seq;
-    match &rec.event {
+/// It takes the event: its values move into the records, uncopied.
+pub fn apply(ov: &mut Overlay<'_>, rec: Recorded) -> Result<(), ProjectionError> {
+    let Recorded {
+        envelope, event, ..
+    } = rec;
+    let seq = envelope.seq;
+    match event {
         Event::ReferenceSeeded { data } => {
-            save(ov, Table::Reference, keys::REFERENCE.to_vec(), data)?;
-        }
-        Event::ListItemAdded { list, item } | Event::ListItemRetired { list, item } => {
-            let mut data: ReferenceData = load(ov, Table::Reference, keys::REFERENCE)?
-                .ok_or_else(|| inconsistent(seq, "reference data was never seeded"))?;
-            // The command checked the change before recording it, so an
-            // error here cannot happen for a log this code wrote; ignoring
-            // it keeps replay total.
-            let _ = if matches!(rec.event, Event::ListItemAdded { .. }) {
-                data.add_item(*list, item)
-            } else {
-                data.retire_item(*list, item)
-            };
             save(ov, Table::Reference, keys::REFERENCE.to_vec(), &data)?;
+        }
+        Event::ListItemAdded { list, item } => {
+            change_reference(ov, seq, |data| data.add_item(list, &item))?;
+        }
+        Event::ListItemRetired { list, item } => {
+            change_reference(ov, seq, |data| data.retire_item(list, &item))?;
         }
         Event::FileReceived {
             import_id,
@@ -146,17 +143,17 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
             date_format,
         } => {
             let already: Option<ImportId> =
-                load(ov, Table::Imports, &keys::import_by_hash(blake3))?;
+                load(ov, Table::Imports, &keys::import_by_hash(&blake3))?;
             let state = ImportState {
-                import_id: *import_id,
-                kind: *kind,
-                file_name: file_name.clone(),
-                size: *size,
-                blake3: *blake3,
-                format: *format,
-                date_format: *date_format,
-                actor: rec.envelope.actor.clone(),
-                received_at_ms: rec.envelope.at_ms,
+                import_id,
+                kind,
+                file_name,
+                size,
+                blake3,
+                format,
+                date_format,
+                actor: envelope.actor,
+                received_at_ms: envelope.at_ms,
                 status: ImportStatus::Previewing,
                 counts: Default::default(),
                 file_issues: Vec::new(),
@@ -164,7 +161,7 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
                 preview_seqs: (seq, seq),
                 commit: None,
             };
-            save(ov, Table::Imports, keys::import(*import_id), &state)?;
+            save(ov, Table::Imports, keys::import(import_id), &state)?;
             raise_counter(ov, keys::NEXT_IMPORT_ID, import_id + 1)?;
         }
         // The frozen plan stays in the log: commit and reports read the
@@ -176,12 +173,12 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
             counts,
             file_issues,
         } => {
-            let mut state = load_import(ov, seq, *import_id)?;
+            let mut state = load_import(ov, seq, import_id)?;
             state.status = ImportStatus::Previewed;
             state.preview_seqs.1 = seq;
-            state.counts = *counts;
-            state.file_issues = file_issues.clone();
-            save(ov, Table::Imports, keys::import(*import_id), &state)?;
+            state.counts = counts;
+            state.file_issues = file_issues;
+            save(ov, Table::Imports, keys::import(import_id), &state)?;
         }
         Event::LeadCreated {
             import_id,
@@ -190,24 +187,23 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
             fields,
             ..
         } => {
-            let record = LeadRecord {
-                crm_id: *crm_id,
-                kind: *kind,
-                fields: fields.clone(),
+            let lead_name = field_text(&fields, ids::LEAD_NAME).unwrap_or_default();
+            ov.index_put(keys::by_name(kind, &lead_name, crm_id), crm_id);
+            if let Some(export) = field_text(&fields, ids::EXPORT_VALUE) {
+                ov.index_put(keys::by_export(kind, &export), crm_id);
+            }
+            ov.put_lead(LeadRecord {
+                crm_id,
+                kind,
+                fields,
                 contacts: Vec::new(),
                 communications: Vec::new(),
                 opportunities: Vec::new(),
-                created_by_import: *import_id,
+                created_by_import: import_id,
                 version: 1,
                 history: vec![seq],
-            };
-            ov.put_lead(record);
-            let lead_name = field_text(fields, ids::LEAD_NAME).unwrap_or_default();
-            ov.index_put(keys::by_name(*kind, &lead_name, *crm_id), *crm_id);
-            if let Some(export) = field_text(fields, ids::EXPORT_VALUE) {
-                ov.index_put(keys::by_export(*kind, &export), *crm_id);
-            }
-            let count_key = keys::count(*kind);
+            });
+            let count_key = keys::count(kind);
             let count = load_u64(ov, Table::ProjMeta, &count_key)?;
             save(ov, Table::ProjMeta, count_key, &(count + 1))?;
             raise_counter(ov, keys::NEXT_CRM_ID, crm_id + 1)?;
@@ -219,10 +215,10 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
             ..
         } => {
             let mut record = ov
-                .take_lead(*crm_id)?
+                .take_lead(crm_id)?
                 .ok_or_else(|| inconsistent(seq, format!("lead {crm_id} is unknown")))?;
             apply_changes(ov, &mut record, changes)?;
-            record.version = *version;
+            record.version = version;
             record.history.push(seq);
             ov.put_lead(record);
         }
@@ -231,30 +227,41 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
             row,
             crm_id,
             fields,
+        } => {
+            let record = load_lead(ov, seq, crm_id)?;
+            record.contacts.push(SubRecord {
+                fields,
+                import_id,
+                row,
+            });
+            record.history.push(seq);
         }
-        | Event::CommunicationCreated {
-            import_id,
-            row,
-            crm_id,
-            fields,
-        }
-        | Event::OpportunityCreated {
+        Event::CommunicationCreated {
             import_id,
             row,
             crm_id,
             fields,
         } => {
-            let record = load_lead(ov, seq, *crm_id)?;
-            let sub = SubRecord {
-                fields: fields.clone(),
-                import_id: *import_id,
-                row: *row,
-            };
-            match rec.event {
-                Event::ContactCreated { .. } => record.contacts.push(sub),
-                Event::CommunicationCreated { .. } => record.communications.push(sub),
-                _ => record.opportunities.push(sub),
-            }
+            let record = load_lead(ov, seq, crm_id)?;
+            record.communications.push(SubRecord {
+                fields,
+                import_id,
+                row,
+            });
+            record.history.push(seq);
+        }
+        Event::OpportunityCreated {
+            import_id,
+            row,
+            crm_id,
+            fields,
+        } => {
+            let record = load_lead(ov, seq, crm_id)?;
+            record.opportunities.push(SubRecord {
+                fields,
+                import_id,
+                row,
+            });
             record.history.push(seq);
         }
         Event::ImportCommitted {
@@ -263,24 +270,24 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
             events,
             fields_touched,
         } => {
-            let mut state = load_import(ov, seq, *import_id)?;
+            let mut state = load_import(ov, seq, import_id)?;
             state.status = ImportStatus::Committed;
             // Every `LeadCreated` of the commit came before, with
             // consecutive IDs ending just below the counter.
             let next_crm_id = load_u64(ov, Table::ProjMeta, keys::NEXT_CRM_ID)?.max(1);
             state.commit = Some(CommitInfo {
-                actor: rec.envelope.actor.clone(),
-                at_ms: rec.envelope.at_ms,
-                counts: *counts,
-                first_seq: seq.saturating_sub(*events),
+                actor: envelope.actor,
+                at_ms: envelope.at_ms,
+                counts,
+                first_seq: seq.saturating_sub(events),
                 last_seq: seq,
-                fields_touched: *fields_touched,
+                fields_touched,
                 first_crm_id: next_crm_id.saturating_sub(counts.created).max(1),
             });
-            save(ov, Table::Imports, keys::import(*import_id), &state)?;
+            save(ov, Table::Imports, keys::import(import_id), &state)?;
             let by_hash = keys::import_by_hash(&state.blake3);
             if ov.get(Table::Imports, &by_hash)?.is_none() {
-                save(ov, Table::Imports, by_hash, import_id)?;
+                save(ov, Table::Imports, by_hash, &import_id)?;
             }
         }
         Event::TokenCreated {
@@ -288,23 +295,40 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
             role,
             token_hash,
         } => {
+            let key = keys::token(&name);
             let token = TokenRecord {
-                name: name.clone(),
-                role: *role,
-                token_hash: *token_hash,
-                created_at_ms: rec.envelope.at_ms,
-                created_by: rec.envelope.actor.clone(),
+                name,
+                role,
+                token_hash,
+                created_at_ms: envelope.at_ms,
+                created_by: envelope.actor,
                 revoked_at_ms: None,
             };
-            save(ov, Table::Tokens, keys::token(name), &token)?;
+            save(ov, Table::Tokens, key, &token)?;
         }
         Event::TokenRevoked { name } => {
-            if let Some(mut token) = load::<TokenRecord>(ov, Table::Tokens, &keys::token(name))? {
-                token.revoked_at_ms = Some(rec.envelope.at_ms);
-                save(ov, Table::Tokens, keys::token(name), &token)?;
+            if let Some(mut token) = load::<TokenRecord>(ov, Table::Tokens, &keys::token(&name))? {
+                token.revoked_at_ms = Some(envelope.at_ms);
+                save(ov, Table::Tokens, keys::token(&name), &token)?;
             }
         }
     }
+    Ok(())
+}
+
+/// Adds or retires a list item in the reference data.
+fn change_reference<E>(
+    ov: &mut Overlay<'_>,
+    seq: u64,
+    change: impl FnOnce(&mut ReferenceData) -> Result<(), E>,
+) -> Result<(), ProjectionError> {
+    let mut data: ReferenceData = load(ov, Table::Reference, keys::REFERENCE)?
+        .ok_or_else(|| inconsistent(seq, "reference data was never seeded"))?;
+    // The command checked the change before recording it, so an error
+    // here cannot happen for a log this code wrote; ignoring it keeps
+    // replay total.
+    let _ = change(&mut data);
+    save(ov, Table::Reference, keys::REFERENCE.to_vec(), &data)?;
     Ok(())
 }
 
@@ -313,7 +337,7 @@ pub fn apply(ov: &mut Overlay<'_>, rec: &Recorded) -> Result<(), ProjectionError
 fn apply_changes(
     ov: &mut Overlay<'_>,
     record: &mut LeadRecord,
-    changes: &[FieldChange],
+    changes: Vec<FieldChange>,
 ) -> Result<(), ProjectionError> {
     for change in changes {
         if change.field == ids::LEAD_NAME {
@@ -332,7 +356,7 @@ fn apply_changes(
             let new = change.after.to_string();
             ov.index_put(keys::by_export(record.kind, &new), record.crm_id);
         }
-        record.set(change.field, change.after.clone());
+        record.set(change.field, change.after);
     }
     Ok(())
 }
