@@ -242,13 +242,34 @@ impl Pending {
     }
 }
 
-/// Entries of runs given oldest first, merged: one per key, the newest.
+/// Entries of runs given oldest first, each in key order with one entry
+/// per key, merged: one per key, the newest. A k-way merge that moves each
+/// entry once (it was a map insert per entry, a tenth of a 1M commit's
+/// catch-up).
 fn merge(runs: Vec<Vec<(Vec<u8>, Option<CrmId>)>>) -> Vec<(Vec<u8>, Option<CrmId>)> {
-    let mut merged: BTreeMap<Vec<u8>, Option<CrmId>> = BTreeMap::new();
-    for run in runs {
-        merged.extend(run);
+    use std::cmp::Reverse;
+    let mut out: Vec<(Vec<u8>, Option<CrmId>)> =
+        Vec::with_capacity(runs.iter().map(Vec::len).sum());
+    let mut runs: Vec<_> = runs.into_iter().map(Vec::into_iter).collect();
+    // The smallest key first and, among equal keys, the newest run.
+    let mut heads = std::collections::BinaryHeap::with_capacity(runs.len());
+    for (age, run) in runs.iter_mut().enumerate() {
+        if let Some((key, value)) = run.next() {
+            heads.push(Reverse((key, Reverse(age), value)));
+        }
     }
-    merged.into_iter().collect()
+    while let Some(Reverse((key, Reverse(age), value))) = heads.pop() {
+        if let Some((next, v)) = runs[age].next() {
+            debug_assert!(next > key, "a run out of key order");
+            heads.push(Reverse((next, Reverse(age), v)));
+        }
+        match out.last() {
+            // An older run's entry for a key already taken from a newer.
+            Some((last, _)) if *last == key => {}
+            _ => out.push((key, value)),
+        }
+    }
+    out
 }
 
 /// Adds a chunk's index writes (and, the first time, the layout marker) to

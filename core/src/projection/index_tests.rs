@@ -219,3 +219,27 @@ proptest! {
         prop_assert_eq!(dump(&store), dump(&single));
     }
 }
+
+proptest! {
+    /// The k-way merge gives what folding the runs into a map, oldest
+    /// first, gives: every key once, with its newest value (tombstones
+    /// kept), in key order.
+    #[test]
+    fn merging_runs_keeps_the_newest_entry_of_each_key(
+        runs in proptest::collection::vec(
+            proptest::collection::btree_map(
+                proptest::collection::vec(0u8..4, 0..3),
+                proptest::option::of(0u64..5),
+                0..12,
+            ),
+            0..9,
+        )
+    ) {
+        let mut expected: BTreeMap<Vec<u8>, Option<CrmId>> = BTreeMap::new();
+        for run in &runs {
+            expected.extend(run.clone());
+        }
+        let merged = merge(runs.into_iter().map(|r| r.into_iter().collect()).collect());
+        prop_assert_eq!(merged, expected.into_iter().collect::<Vec<_>>());
+    }
+}
