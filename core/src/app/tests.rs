@@ -427,3 +427,31 @@ fn a_commit_answer_names_the_crm_ids_its_events_recorded() {
     let urls: Vec<_> = answer.leads.iter().map(|v| v.url.clone()).collect();
     assert_eq!(urls[0], super::report::lead_url(4));
 }
+
+/// The digest behind a rebuild's "identical" is blake3 over every
+/// projection entry, framed as table name, then key and value each after
+/// its length; computed on two threads, it must still be exactly that.
+#[test]
+fn the_projection_digest_hashes_every_entry_in_order() {
+    use crate::store::{Store, Table};
+    let l = ledger(8192);
+    let p = preview(&l, &numbered_leads_csv(4000));
+    l.commit(p.import_id, "t", &NoProgress).unwrap();
+    let mut hasher = blake3::Hasher::new();
+    let mut bytes = 0;
+    for table in Table::PROJECTIONS {
+        hasher.update(table.name().as_bytes());
+        for entry in l.store.scan(table, &[], &[]) {
+            let (key, value) = entry.unwrap();
+            hasher.update(&(key.len() as u64).to_le_bytes());
+            hasher.update(&key);
+            hasher.update(&(value.len() as u64).to_le_bytes());
+            hasher.update(&value);
+            bytes += key.len() + value.len();
+        }
+    }
+    // More than one of the reading thread's 256 KiB buffers.
+    assert!(bytes > 300 * 1024, "{bytes} bytes");
+    let expected = super::report::hex(hasher.finalize().as_bytes());
+    assert_eq!(l.projection_digest().unwrap(), expected);
+}
