@@ -81,7 +81,7 @@ impl<'a> Matcher<'a> {
     /// lead name to show for the row.
     pub fn plan(
         &mut self,
-        parsed: &ParsedRow,
+        parsed: ParsedRow,
         issues: &mut Vec<Issue>,
     ) -> Result<(RowOutcome, String), StoreError> {
         let row = parsed.row;
@@ -159,7 +159,8 @@ impl<'a> Matcher<'a> {
         let _ = by_name;
 
         match target {
-            Some(record) => self.plan_update(parsed, record, issues, shown_name),
+            Some(record) => self.plan_update(&parsed, record, issues, shown_name),
+            // A create keeps the row's values: they move into the plan.
             None => Ok((self.plan_create(parsed, name.is_some(), issues), shown_name)),
         }
     }
@@ -233,7 +234,7 @@ impl<'a> Matcher<'a> {
 
     fn plan_create(
         &mut self,
-        parsed: &ParsedRow,
+        mut parsed: ParsedRow,
         has_name: bool,
         issues: &mut Vec<Issue>,
     ) -> RowOutcome {
@@ -255,7 +256,7 @@ impl<'a> Matcher<'a> {
                 .map(|def| def.header)
                 .collect();
             if missing.is_empty() {
-                *slot = Some(fields.clone());
+                *slot = Some(parsed.take_category(cat));
             } else {
                 incomplete = true;
                 issues.push(error(row, missing[0], "", format!(
@@ -270,7 +271,7 @@ impl<'a> Matcher<'a> {
         }
         let [contact, communication, opportunity] = subs;
         RowOutcome::Create {
-            fields: parsed.main.clone(),
+            fields: parsed.main,
             contact,
             communication,
             opportunity,

@@ -110,7 +110,7 @@ impl<'a> File<'a> {
             &mut self.resolver,
             &mut issues,
         );
-        let (outcome, lead_name) = self.matcher.plan(&parsed, &mut issues).unwrap();
+        let (outcome, lead_name) = self.matcher.plan(parsed, &mut issues).unwrap();
         Planned {
             outcome,
             lead_name,

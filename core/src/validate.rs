@@ -160,6 +160,11 @@ impl ParsedRow {
         }
     }
 
+    /// Moves a category's values out (leaving it empty).
+    pub fn take_category(&mut self, cat: Category) -> Fields {
+        std::mem::take(self.category_mut(cat))
+    }
+
     fn category_mut(&mut self, cat: Category) -> &mut Fields {
         match cat {
             Category::Main => &mut self.main,

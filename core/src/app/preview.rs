@@ -114,7 +114,7 @@ impl PreviewEvents<'_> {
             mut issues,
         } = validated;
         let (outcome, lead_name) = if self.has_key_column {
-            self.matcher.plan(&parsed, &mut issues)?
+            self.matcher.plan(parsed, &mut issues)?
         } else {
             (
                 RowOutcome::Invalid,
