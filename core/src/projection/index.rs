@@ -60,6 +60,9 @@ impl Default for Layout {
     }
 }
 
+/// An entry of a run: its full key and CRM ID, or `None` for a removal.
+type Entry = (Vec<u8>, Option<CrmId>);
+
 /// Buffered index writes of one chunk: full key → CRM ID, or `None` to
 /// remove the entry.
 pub type Writes = BTreeMap<Vec<u8>, Option<CrmId>>;
@@ -127,22 +130,47 @@ fn bloom_bits(bits: &[u8], (h1, h2): (u64, u64)) -> impl Iterator<Item = usize> 
     (0..BLOOM_HASHES).map(move |i| (h1.wrapping_add(i.wrapping_mul(h2)) % m) as usize)
 }
 
-fn bloom_build(entries: &[(Vec<u8>, Option<CrmId>)]) -> Vec<u8> {
-    let bytes = (entries.len() * BLOOM_BITS_PER_ENTRY).div_ceil(8).max(8);
-    let mut bits = vec![0u8; bytes];
-    let mut last: Option<&[u8]> = None;
-    for (key, _) in entries {
-        let lookup = lookup_part(key);
-        if last == Some(lookup) {
-            continue;
-        }
-        last = Some(lookup);
-        let positions: Vec<usize> = bloom_bits(&bits, hashes(lookup)).collect();
-        for bit in positions {
-            bits[bit / 8] |= 1 << (bit % 8);
+/// A Bloom filter being built over entries given in key order (entries
+/// sharing a lookup part, one name's leads, are added once).
+struct Bloom {
+    bits: Vec<u8>,
+    last: Vec<u8>,
+    any: bool,
+}
+
+impl Bloom {
+    /// Sized for `entries` entries (at most; fewer only leave it sparser).
+    fn with_capacity(entries: u64) -> Self {
+        let entries = usize::try_from(entries).unwrap_or(usize::MAX / BLOOM_BITS_PER_ENTRY);
+        let bytes = (entries * BLOOM_BITS_PER_ENTRY).div_ceil(8).max(8);
+        Bloom {
+            bits: vec![0u8; bytes],
+            last: Vec::new(),
+            any: false,
         }
     }
-    bits
+
+    fn insert(&mut self, key: &[u8]) {
+        let lookup = lookup_part(key);
+        if self.any && self.last == lookup {
+            return;
+        }
+        self.any = true;
+        self.last.clear();
+        self.last.extend_from_slice(lookup);
+        let positions: Vec<usize> = bloom_bits(&self.bits, hashes(lookup)).collect();
+        for bit in positions {
+            self.bits[bit / 8] |= 1 << (bit % 8);
+        }
+    }
+}
+
+fn bloom_build(entries: &[(Vec<u8>, Option<CrmId>)]) -> Vec<u8> {
+    let mut bloom = Bloom::with_capacity(entries.len() as u64);
+    for (key, _) in entries {
+        bloom.insert(key);
+    }
+    bloom.bits
 }
 
 fn bloom_may_contain(bits: &[u8], h: (u64, u64)) -> bool {
@@ -272,6 +300,195 @@ fn merge(runs: Vec<Vec<(Vec<u8>, Option<CrmId>)>>) -> Vec<(Vec<u8>, Option<CrmId
     out
 }
 
+/// Pages a merge writes per store batch. A merged run can be large (a
+/// level-3 run holds 8^3 ranges' entries, about 100 MB at 8,192 sequence
+/// numbers a range), so its pages are written in bounded batches ahead of
+/// the chunk's own batch; they stay invisible until the run's meta is
+/// written with the chunk's batch, and a chunk applied again after a crash
+/// writes the same pages under the same keys.
+const MERGE_BATCH_PAGES: usize = 64;
+
+/// The run of the range a chunk ends in, or the run a merge just wrote.
+enum Carried {
+    /// As stored (this chunk did not change it).
+    Stored,
+    /// Computed by this chunk, its pages in the chunk's batch.
+    Memory(Vec<(Vec<u8>, Option<CrmId>)>),
+    /// Written by a merge: its pages stored, its meta (none when it has no
+    /// entries) still to write.
+    Streamed {
+        level: u8,
+        id: u64,
+        entries: u64,
+        meta: Option<Vec<u8>>,
+    },
+}
+
+/// The entry count of a stored run (0 when there is none).
+fn stored_entries(store: &dyn Store, level: u8, id: u64) -> Result<u64, StoreError> {
+    match store.get(Table::LeadIndex, &run_key(META, level, id))? {
+        Some(bytes) => Ok(codec::decode::<RunMeta>(&bytes).map_err(corrupt)?.entries),
+        None => Ok(0),
+    }
+}
+
+/// A run being merged, in key order: from memory, or page by page from
+/// the store.
+enum Source<'a> {
+    Memory(std::vec::IntoIter<(Vec<u8>, Option<CrmId>)>),
+    Stored {
+        pages: crate::store::ScanIter<'a>,
+        page: std::vec::IntoIter<(ByteBuf, Option<CrmId>)>,
+    },
+}
+
+impl<'a> Source<'a> {
+    fn stored(store: &'a dyn Store, level: u8, id: u64) -> Self {
+        let prefix = run_key(PAGE, level, id);
+        Source::Stored {
+            pages: store.scan(Table::LeadIndex, &prefix, &prefix),
+            page: Vec::new().into_iter(),
+        }
+    }
+
+    /// The next entry; the keys of the pages read go to `read`.
+    fn next(
+        &mut self,
+        read: &mut Vec<Vec<u8>>,
+    ) -> Result<Option<Entry>, StoreError> {
+        match self {
+            Source::Memory(entries) => Ok(entries.next()),
+            Source::Stored { pages, page } => loop {
+                if let Some((key, value)) = page.next() {
+                    return Ok(Some((key.into_vec(), value)));
+                }
+                let Some(item) = pages.next() else {
+                    return Ok(None);
+                };
+                let (key, bytes) = item?;
+                *page = codec::decode::<Page>(&bytes)
+                    .map_err(corrupt)?
+                    .entries
+                    .into_iter();
+                read.push(key);
+            },
+        }
+    }
+}
+
+/// Writes a run page by page (the pages [`Pending::write_run`] would
+/// write), straight to the store in bounded batches.
+struct RunWriter<'a> {
+    store: &'a dyn Store,
+    level: u8,
+    id: u64,
+    page: Page,
+    size: usize,
+    entries: u64,
+    bloom: Bloom,
+    batch: WriteBatch,
+}
+
+impl RunWriter<'_> {
+    fn push(&mut self, key: Vec<u8>, value: Option<CrmId>) -> Result<(), StoreError> {
+        self.bloom.insert(&key);
+        self.entries += 1;
+        self.size += key.len() + 10;
+        self.page.entries.push((ByteBuf::from(key), value));
+        if self.size >= PAGE_BYTES {
+            self.close_page()?;
+        }
+        Ok(())
+    }
+
+    fn close_page(&mut self) -> Result<(), StoreError> {
+        let Some((last, _)) = self.page.entries.last() else {
+            return Ok(());
+        };
+        let key = page_key(self.level, self.id, last);
+        let bytes = codec::encode(&self.page).map_err(corrupt)?;
+        self.batch.put(Table::LeadIndex, key, bytes);
+        self.page.entries.clear();
+        self.size = 0;
+        if self.batch.len() >= MERGE_BATCH_PAGES {
+            self.store.write(std::mem::take(&mut self.batch))?;
+        }
+        Ok(())
+    }
+
+    /// Writes the last pages; the run's meta, unless it has no entries.
+    fn finish(mut self) -> Result<(u64, Option<Vec<u8>>), StoreError> {
+        self.close_page()?;
+        if !self.batch.is_empty() {
+            self.store.write(std::mem::take(&mut self.batch))?;
+        }
+        if self.entries == 0 {
+            return Ok((0, None));
+        }
+        let meta = RunMeta {
+            entries: self.entries,
+            bloom: ByteBuf::from(std::mem::take(&mut self.bloom.bits)),
+        };
+        Ok((self.entries, Some(codec::encode(&meta).map_err(corrupt)?)))
+    }
+}
+
+/// Merges runs given oldest first ([`merge`]'s rule: one entry per key,
+/// the newest) into run `id` of `level`, streaming: a page of each input
+/// and a batch of output pages in memory at a time. Returns the merged run
+/// and the keys of the input pages read (for the chunk to remove).
+fn merge_streamed(
+    store: &dyn Store,
+    mut sources: Vec<Source<'_>>,
+    level: u8,
+    id: u64,
+    capacity: u64,
+) -> Result<(Carried, Vec<Vec<u8>>), StoreError> {
+    use std::cmp::Reverse;
+    let mut read = Vec::new();
+    let mut out = RunWriter {
+        store,
+        level,
+        id,
+        page: Page::default(),
+        size: 0,
+        entries: 0,
+        bloom: Bloom::with_capacity(capacity),
+        batch: WriteBatch::default(),
+    };
+    let mut heads = std::collections::BinaryHeap::with_capacity(sources.len());
+    for (age, source) in sources.iter_mut().enumerate() {
+        if let Some((key, value)) = source.next(&mut read)? {
+            heads.push(Reverse((key, Reverse(age), value)));
+        }
+    }
+    let mut last = Vec::new();
+    let mut any = false;
+    while let Some(Reverse((key, Reverse(age), value))) = heads.pop() {
+        if let Some((next, v)) = sources[age].next(&mut read)? {
+            heads.push(Reverse((next, Reverse(age), v)));
+        }
+        // An older run's entry for a key already taken from a newer one.
+        if any && last == key {
+            continue;
+        }
+        any = true;
+        last.clear();
+        last.extend_from_slice(&key);
+        out.push(key, value)?;
+    }
+    let (entries, meta) = out.finish()?;
+    Ok((
+        Carried::Streamed {
+            level,
+            id,
+            entries,
+            meta,
+        },
+        read,
+    ))
+}
+
 /// Adds a chunk's index writes (and, the first time, the layout marker) to
 /// its batch. The chunk holds the events
 /// `begin..end`, all within one range (`end` at most the range's end).
@@ -300,38 +517,63 @@ pub fn flush(
         }
     }
     // The run of this range, when this chunk changed it.
-    let mut carried: Option<Vec<(Vec<u8>, Option<CrmId>)>> = None;
+    let mut carried = Carried::Stored;
     if !writes.is_empty() {
         let old = read_run(store, 0, range)?;
         pending.remove_all(old.keys);
         let entries = merge(vec![old.entries, writes.into_iter().collect()]);
         pending.write_run(0, range, &entries)?;
-        carried = Some(entries);
+        carried = Carried::Memory(entries);
     }
     if end == (range + 1) * span {
         let (mut level, mut id) = (0u8, range);
         while (id + 1) % fanout == 0 {
-            let mut runs = Vec::new();
+            let mut sources = Vec::new();
+            let mut capacity = 0u64;
             for member in id + 1 - fanout..=id {
-                let stored = read_run(store, level, member)?;
-                pending.remove_all(stored.keys);
+                // The members go: what this chunk would have written for
+                // them, their stored pages (collected as they are read)
+                // and their metas.
                 pending.forget_run(level, member);
-                runs.push(match (member == id, carried.take()) {
-                    (true, Some(entries)) => entries,
+                pending.remove_all(vec![run_key(META, level, member)]);
+                let source = match (
+                    member == id,
+                    std::mem::replace(&mut carried, Carried::Stored),
+                ) {
+                    (true, Carried::Memory(entries)) => {
+                        capacity += entries.len() as u64;
+                        Source::Memory(entries.into_iter())
+                    }
+                    (true, Carried::Streamed { entries, .. }) => {
+                        capacity += entries;
+                        Source::stored(store, level, member)
+                    }
                     (_, kept) => {
                         carried = kept;
-                        stored.entries
+                        capacity += stored_entries(store, level, member)?;
+                        Source::stored(store, level, member)
                     }
-                });
+                };
+                sources.push(source);
             }
-            let entries = merge(runs);
             level = level
                 .checked_add(1)
                 .ok_or_else(|| corrupt("more than 255 levels"))?;
             id = (id + 1) / fanout - 1;
-            pending.write_run(level, id, &entries)?;
-            carried = Some(entries);
+            let (merged, input_keys) = merge_streamed(store, sources, level, id, capacity)?;
+            pending.remove_all(input_keys);
+            carried = merged;
         }
+    }
+    // A merged run becomes visible with its meta, in the chunk's batch.
+    if let Carried::Streamed {
+        level,
+        id,
+        meta: Some(meta),
+        ..
+    } = carried
+    {
+        pending.ops.insert(run_key(META, level, id), Some(meta));
     }
     for (key, value) in pending.ops {
         match value {

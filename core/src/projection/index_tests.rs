@@ -10,7 +10,7 @@ use crate::projection::keys;
 /// Writes `chunks` (each a list of index writes) as consecutive catch-up
 /// chunks of `len` events each, cut at range ends as the catch-up cuts
 /// them; returns the next sequence number.
-fn project(store: &MemStore, layout: Layout, chunks: &[(u64, Writes)]) {
+fn project(store: &dyn Store, layout: Layout, chunks: &[(u64, Writes)]) {
     let mut next = 0;
     for (len, writes) in chunks {
         let end = next + len.max(&1);
@@ -242,4 +242,101 @@ proptest! {
         let merged = merge(runs.into_iter().map(|r| r.into_iter().collect()).collect());
         prop_assert_eq!(merged, expected.into_iter().collect::<Vec<_>>());
     }
+}
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A store that records the largest batch written to it, in bytes.
+struct RecordingStore {
+    inner: MemStore,
+    largest: AtomicUsize,
+    total: AtomicUsize,
+}
+
+impl Store for RecordingStore {
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get(table, key)
+    }
+    fn scan<'a>(&'a self, table: Table, prefix: &[u8], start: &[u8]) -> crate::store::ScanIter<'a> {
+        self.inner.scan(table, prefix, start)
+    }
+    fn scan_rev<'a>(&'a self, table: Table, prefix: &[u8]) -> crate::store::ScanIter<'a> {
+        self.inner.scan_rev(table, prefix)
+    }
+    fn write(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        let bytes: usize = batch
+            .ops
+            .iter()
+            .map(|(_, k, v)| k.len() + v.as_ref().map_or(0, Vec::len))
+            .sum();
+        self.largest.fetch_max(bytes, Ordering::Relaxed);
+        self.total.fetch_add(bytes, Ordering::Relaxed);
+        self.inner.write(batch)
+    }
+    fn flush(&self) -> Result<(), StoreError> {
+        self.inner.flush()
+    }
+    fn clear(&self, table: Table) -> Result<(), StoreError> {
+        self.inner.clear(table)
+    }
+    fn put_blob(&self, src: &mut dyn std::io::Read) -> Result<crate::store::BlobRef, StoreError> {
+        self.inner.put_blob(src)
+    }
+    fn open_blob(&self, hash: &[u8; 32]) -> Result<Box<dyn crate::store::BlobReader>, StoreError> {
+        self.inner.open_blob(hash)
+    }
+}
+
+/// A merge of many runs into one is written in bounded batches: no batch
+/// holds the merged run (which grows with the ledger), and every entry is
+/// still found.
+#[test]
+fn a_large_merge_is_written_in_bounded_batches() {
+    let store = RecordingStore {
+        inner: MemStore::new(),
+        largest: AtomicUsize::new(0),
+        total: AtomicUsize::new(0),
+    };
+    // 256 ranges of 64 events: the last chunk merges level 3 into one
+    // level-4 run of every entry.
+    let layout = Layout {
+        span: 64,
+        fanout: 4,
+    };
+    let padding = "x".repeat(100);
+    let mut chunks = Vec::new();
+    for range in 0..256u64 {
+        let mut w = Writes::new();
+        for i in 0..40u64 {
+            let n = range * 40 + i;
+            w.insert(export_key(&format!("E{n:06}-{padding}")), Some(n));
+        }
+        chunks.push((64, w));
+    }
+    project(&store, layout, &chunks);
+    let entries = 256 * 40;
+    assert!(
+        store.total.load(Ordering::Relaxed) > 2 * 1024 * 1024,
+        "{} bytes",
+        store.total.load(Ordering::Relaxed)
+    );
+    // The merged run alone is over a MiB; a batch is at most a merge's
+    // batch of pages, or a chunk's own writes with the page keys it removes.
+    assert!(
+        store.largest.load(Ordering::Relaxed) < 400 * 1024,
+        "largest batch {} bytes",
+        store.largest.load(Ordering::Relaxed)
+    );
+    let metas = store.scan(Table::LeadIndex, &[META], &[META]).count();
+    assert_eq!(metas, 1, "one run holds everything");
+    let reader = IndexReader::new(&store);
+    for n in (0..entries).step_by(97) {
+        assert_eq!(
+            reader
+                .get(&export_key(&format!("E{n:06}-{padding}")))
+                .unwrap(),
+            Some(n)
+        );
+    }
+    assert_eq!(reader.get(&export_key("E999999")).unwrap(), None);
 }

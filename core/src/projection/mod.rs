@@ -29,7 +29,9 @@ use records::{CommitInfo, ImportState, ImportStatus, LeadRecord, SubRecord, Toke
 /// recorded, from before the marker) rebuilds them from the log.
 /// 3: lead records in pages of 4, the lead index as sorted runs.
 /// 4: a commit's record keeps the first CRM ID it created.
-pub const LAYOUT_VERSION: u32 = 4;
+/// 5: merged index runs are written streaming, their Bloom filters sized
+/// by the entries merged in.
+pub const LAYOUT_VERSION: u32 = 5;
 
 /// The type tag of the one event that changes no projection
 /// (`RowValidated`: the frozen plan stays in the log).
