@@ -379,6 +379,13 @@ fn resolve<'a>(
     country_code: &mut Option<String>,
     state_cell: &mut Option<(&'a FieldDef, String)>,
 ) -> Option<Value> {
+    // Only reference fields are looked up (and only they need the text).
+    if !matches!(
+        def.ty,
+        FieldType::List(_) | FieldType::Country | FieldType::State
+    ) {
+        return Some(value);
+    }
     let text = value.to_string();
     if matches!(def.ty, FieldType::List(_) | FieldType::Country) {
         if let Some(message) = resolver.known_bad(def.id, &text) {

@@ -352,10 +352,7 @@ impl<'a> Source<'a> {
     }
 
     /// The next entry; the keys of the pages read go to `read`.
-    fn next(
-        &mut self,
-        read: &mut Vec<Vec<u8>>,
-    ) -> Result<Option<Entry>, StoreError> {
+    fn next(&mut self, read: &mut Vec<Vec<u8>>) -> Result<Option<Entry>, StoreError> {
         match self {
             Source::Memory(entries) => Ok(entries.next()),
             Source::Stored { pages, page } => loop {
