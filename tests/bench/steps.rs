@@ -70,6 +70,8 @@ pub struct Series {
     pub update_preview_counts: Option<Value>,
     pub update_commit_counts: Option<Value>,
     pub verify_ok: Option<bool>,
+    /// Whether `ledger rebuild` gave the projections it replaced.
+    pub rebuild_identical: Option<bool>,
     /// Why the series stopped early.
     pub failure: Option<String>,
     pub kept_dir: Option<String>,
@@ -97,6 +99,7 @@ struct CommitOut {
 #[derive(Deserialize)]
 struct RebuildOut {
     events: u64,
+    identical: bool,
 }
 
 #[derive(Deserialize)]
@@ -194,6 +197,10 @@ impl Runner<'_> {
         let (rebuild, out): (Sample, RebuildOut) =
             self.leadger_step("rebuild", cmd, floor, Floor::None, s)?;
         s.events = Some(out.events);
+        s.rebuild_identical = Some(out.identical);
+        if !out.identical {
+            bail!("rebuild gave other projections than the ones it replaced");
+        }
         s.rebuild_events_per_second = Some(out.events as f64 / rebuild.seconds);
         let mut cmd = self.leadger();
         cmd.args(["ledger", "verify"]);

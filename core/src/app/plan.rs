@@ -1,7 +1,8 @@
-//! Reading a preview's frozen plan and a commit's results back from the
-//! log, row by row: what the commit applies ([`PlanRows::new`], each
-//! event's hash checked) and what the answers show ([`PlanRows::for_report`]
-//! and [`CommitLeads`]), streamed so that no answer holds every row.
+//! Reading a preview's frozen plan back from the log, row by row: what the
+//! commit applies ([`PlanRows::new`], each event's hash checked), the
+//! findings an answer lists ([`PlanRows::for_report`]), and the rows and a
+//! commit's leads the answers show ([`PlanHeads`], [`CommitLeads`]: only
+//! each row's head decoded), streamed so that no answer holds every row.
 
 use super::events::EventCursor;
 use super::report::{self, CommitLeadView};
@@ -31,8 +32,8 @@ impl<'a> PlanRows<'a> {
         }
     }
 
-    /// The plan for an answer, read without checking hashes (`ledger
-    /// verify` is what proves the log).
+    /// The plan for an answer's findings, read without checking hashes
+    /// (`ledger verify` is what proves the log).
     pub(super) fn for_report<S: Store>(ledger: &'a Ledger<S>, state: &ImportState) -> Self {
         PlanRows {
             checked: false,
