@@ -85,6 +85,20 @@ struct Page {
     entries: Vec<(ByteBuf, Option<CrmId>)>,
 }
 
+/// A [`Page`] borrowed from its stored bytes: what a lookup decodes (one
+/// allocation for the list, none per entry).
+#[derive(Deserialize)]
+struct PageRef<'a> {
+    #[serde(borrow)]
+    entries: Vec<(&'a [u8], Option<CrmId>)>,
+}
+
+impl<'a> PageRef<'a> {
+    fn decode(bytes: &'a [u8]) -> Result<Self, StoreError> {
+        codec::decode_head(bytes).map_err(corrupt)
+    }
+}
+
 /// What a run is, apart from its pages.
 #[derive(Debug, Serialize, Deserialize)]
 struct RunMeta {
@@ -660,8 +674,8 @@ impl<'a> IndexReader<'a> {
         let start = page_key(run.level, run.id, prefix);
         for item in self.store.scan(Table::LeadIndex, &pages, &start) {
             let (key, bytes) = item?;
-            let page: Page = codec::decode(&bytes).map_err(corrupt)?;
-            let from = page.entries.partition_point(|(k, _)| k.as_slice() < prefix);
+            let page = PageRef::decode(&bytes)?;
+            let from = page.entries.partition_point(|(k, _)| *k < prefix);
             for (k, v) in &page.entries[from..] {
                 if !k.starts_with(prefix) {
                     return Ok(());
@@ -686,10 +700,10 @@ impl<'a> IndexReader<'a> {
             return Ok(None);
         };
         let (_, bytes) = item?;
-        let page: Page = codec::decode(&bytes).map_err(corrupt)?;
+        let page = PageRef::decode(&bytes)?;
         Ok(page
             .entries
-            .binary_search_by(|(k, _)| k.as_slice().cmp(key))
+            .binary_search_by(|(k, _)| (*k).cmp(key))
             .ok()
             .map(|i| page.entries[i].1))
     }

@@ -340,3 +340,26 @@ fn a_large_merge_is_written_in_bounded_batches() {
     }
     assert_eq!(reader.get(&export_key("E999999")).unwrap(), None);
 }
+
+/// A lookup reads a page borrowed ([`PageRef`]): the same entries as the
+/// owned [`Page`] it was written as, tombstones included.
+#[test]
+fn a_borrowed_page_reads_what_was_written() {
+    let page = Page {
+        entries: vec![
+            (ByteBuf::from(export_key("E1")), Some(7)),
+            (ByteBuf::from(export_key("E2")), None),
+            (ByteBuf::from(name_key("Acme", 9)), Some(9)),
+        ],
+    };
+    let bytes = codec::encode(&page).unwrap();
+    let borrowed = PageRef::decode(&bytes).unwrap();
+    let owned: Vec<(Vec<u8>, Option<CrmId>)> =
+        page.entries.iter().map(|(k, v)| (k.to_vec(), *v)).collect();
+    let read: Vec<(Vec<u8>, Option<CrmId>)> = borrowed
+        .entries
+        .iter()
+        .map(|(k, v)| (k.to_vec(), *v))
+        .collect();
+    assert_eq!(read, owned);
+}

@@ -112,14 +112,29 @@ pub fn load_current(store: &dyn Store, crm_id: CrmId) -> Result<Option<LeadRecor
     }
 }
 
+/// A [`LeadPage`] borrowed from its stored bytes: reading one lead copies
+/// and decodes only its record.
+#[derive(Deserialize)]
+struct LeadPageRef<'a> {
+    #[serde(borrow)]
+    records: Vec<(CrmId, &'a [u8])>,
+}
+
 /// The lead record as it is now, or `None` when there is no such lead.
 pub fn read(store: &dyn Store, crm_id: CrmId) -> Result<Option<LeadRecord>, StoreError> {
     if let Some(record) = load_current(store, crm_id)? {
         return Ok(Some(record));
     }
-    load_page(store, page_of(crm_id))?
-        .get(crm_id)
-        .map_err(|e| corrupt(&format!("lead {crm_id}"), e))
+    let Some(bytes) = store.get(Table::Leads, &page_key(page_of(crm_id)))? else {
+        return Ok(None);
+    };
+    let page: LeadPageRef<'_> = codec::decode_head(&bytes).map_err(|e| corrupt("lead page", e))?;
+    match page.records.binary_search_by_key(&crm_id, |(id, _)| *id) {
+        Ok(idx) => codec::decode(page.records[idx].1)
+            .map(Some)
+            .map_err(|e| corrupt(&format!("lead {crm_id}"), e)),
+        Err(_) => Ok(None),
+    }
 }
 
 /// Every lead record as it is now, in CRM ID order: the pages' records,
@@ -254,6 +269,17 @@ mod tests {
             load_page(&one_go, 1).unwrap().records.len() as u64,
             PAGE_SIZE
         );
+    }
+
+    #[test]
+    fn a_lead_is_read_from_its_page_alone() {
+        let store = MemStore::new();
+        write(&store, vec![record(1, 1), record(3, 1), record(9, 1)], 8);
+        assert_eq!(page_of(1), page_of(2), "one page holds 1 to 3");
+        assert_eq!(read(&store, 3).unwrap().unwrap().crm_id, 3);
+        assert_eq!(read(&store, 2).unwrap(), None, "absent from a stored page");
+        assert_eq!(read(&store, 400).unwrap(), None, "no page at all");
+        assert_eq!(read(&store, 9).unwrap(), Some(record(9, 1)));
     }
 
     #[test]
