@@ -17,7 +17,7 @@ pub mod records;
 
 use crate::catalogue::ids;
 use crate::codec;
-use crate::event::{Event, FieldChange, Fields, ImportId};
+use crate::event::{CrmId, Event, FieldChange, Fields, ImportId};
 use crate::log::Recorded;
 use crate::reference::ReferenceData;
 use crate::store::{StoreError, Table};
@@ -229,43 +229,49 @@ pub fn apply(ov: &mut Overlay<'_>, rec: Recorded) -> Result<(), ProjectionError>
             row,
             crm_id,
             fields,
-        } => {
-            let record = load_lead(ov, seq, crm_id)?;
-            record.contacts.push(SubRecord {
+        } => add_sub(
+            ov,
+            seq,
+            crm_id,
+            SubRecord {
                 fields,
                 import_id,
                 row,
-            });
-            record.history.push(seq);
-        }
+            },
+            |r| &mut r.contacts,
+        )?,
         Event::CommunicationCreated {
             import_id,
             row,
             crm_id,
             fields,
-        } => {
-            let record = load_lead(ov, seq, crm_id)?;
-            record.communications.push(SubRecord {
+        } => add_sub(
+            ov,
+            seq,
+            crm_id,
+            SubRecord {
                 fields,
                 import_id,
                 row,
-            });
-            record.history.push(seq);
-        }
+            },
+            |r| &mut r.communications,
+        )?,
         Event::OpportunityCreated {
             import_id,
             row,
             crm_id,
             fields,
-        } => {
-            let record = load_lead(ov, seq, crm_id)?;
-            record.opportunities.push(SubRecord {
+        } => add_sub(
+            ov,
+            seq,
+            crm_id,
+            SubRecord {
                 fields,
                 import_id,
                 row,
-            });
-            record.history.push(seq);
-        }
+            },
+            |r| &mut r.opportunities,
+        )?,
         Event::ImportCommitted {
             import_id,
             counts,
@@ -315,6 +321,21 @@ pub fn apply(ov: &mut Overlay<'_>, rec: Recorded) -> Result<(), ProjectionError>
             }
         }
     }
+    Ok(())
+}
+
+/// Adds a contact, communication or opportunity (`list` picks which) to
+/// its lead.
+fn add_sub(
+    ov: &mut Overlay<'_>,
+    seq: u64,
+    crm_id: CrmId,
+    sub: SubRecord,
+    list: fn(&mut LeadRecord) -> &mut Vec<SubRecord>,
+) -> Result<(), ProjectionError> {
+    let record = load_lead(ov, seq, crm_id)?;
+    list(record).push(sub);
+    record.history.push(seq);
     Ok(())
 }
 
