@@ -317,7 +317,7 @@ impl Event {
 
 /// What a `RowValidated` event's outcome is, without its values
 /// ([`row_head`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OutcomeHead {
     Invalid,
     Create,
@@ -326,6 +326,17 @@ pub enum OutcomeHead {
 }
 
 impl OutcomeHead {
+    /// The head of a decoded outcome (what [`row_head`] reads of its
+    /// encoding).
+    pub fn of(outcome: &RowOutcome) -> Self {
+        match outcome {
+            RowOutcome::Invalid => OutcomeHead::Invalid,
+            RowOutcome::Create { .. } => OutcomeHead::Create,
+            RowOutcome::Update { crm_id, .. } => OutcomeHead::Update { crm_id: *crm_id },
+            RowOutcome::Unchanged { crm_id, .. } => OutcomeHead::Unchanged { crm_id: *crm_id },
+        }
+    }
+
     /// As [`RowOutcome::action`].
     pub fn action(self) -> Option<&'static str> {
         match self {
@@ -455,6 +466,7 @@ mod tests {
             ),
         ] {
             let action = outcome.action();
+            assert_eq!(OutcomeHead::of(&outcome), head);
             let bytes = codec::encode(&row(outcome)).unwrap();
             let got = row_head(&bytes).unwrap();
             assert_eq!(

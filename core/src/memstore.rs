@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 use std::sync::RwLock;
 
-use crate::store::{BlobReader, BlobRef, ScanIter, Store, StoreError, Table, WriteBatch};
+use crate::store::{BlobReader, BlobRef, ScanIter, Spool, Store, StoreError, Table, WriteBatch};
 
 type Tables = BTreeMap<Table, BTreeMap<Vec<u8>, Vec<u8>>>;
 
@@ -102,5 +102,28 @@ impl Store for MemStore {
             .cloned()
             .ok_or_else(|| StoreError::MissingBlob(crate::app::report::hex(hash)))?;
         Ok(Box::new(Cursor::new(bytes)))
+    }
+
+    fn spool(&self) -> Result<Box<dyn Spool>, StoreError> {
+        Ok(Box::new(MemSpool(Vec::new())))
+    }
+}
+
+/// A [`Spool`] in memory: the in-memory store keeps nothing on disk.
+pub struct MemSpool(Vec<u8>);
+
+impl std::io::Write for MemSpool {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Spool for MemSpool {
+    fn into_reader(self: Box<Self>) -> Result<Box<dyn Read + Send>, StoreError> {
+        Ok(Box::new(Cursor::new(self.0)))
     }
 }

@@ -6,7 +6,7 @@
 //! rule about what the bytes mean lives in `core`, so another engine only
 //! has to keep bytes.
 
-use std::io::{Read, Seek};
+use std::io::{Read, Seek, Write};
 
 /// The tables the domain keeps. Each is a sled tree in `leadger-store`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -107,6 +107,16 @@ pub struct BlobRef {
 pub trait BlobReader: Read + Seek + Send {}
 impl<T: Read + Seek + Send> BlobReader for T {}
 
+/// A scratch file, written once and then read back once from its start:
+/// the rows of an answer, spooled while a preview or a commit goes through
+/// them, so that the answer is not read back from the log (through the
+/// engine's cache) after. Not part of the ledger: it is gone once dropped,
+/// also after a crash.
+pub trait Spool: Write + Send {
+    /// Ends the writing and reads what was written, from the start.
+    fn into_reader(self: Box<Self>) -> Result<Box<dyn Read + Send>, StoreError>;
+}
+
 /// Why the store failed. Every variant is a failure of the machine, not of
 /// the user's input: the CLI exits 1, HTTP answers 500 (503 for `Locked`).
 #[derive(Debug, thiserror::Error)]
@@ -167,4 +177,8 @@ pub trait Store: Send + Sync {
 
     /// Opens a stored file by its hash.
     fn open_blob(&self, hash: &[u8; 32]) -> Result<Box<dyn BlobReader>, StoreError>;
+
+    /// A new, empty [`Spool`] (on disk for a real store: its size grows
+    /// with the rows, and memory must not).
+    fn spool(&self) -> Result<Box<dyn Spool>, StoreError>;
 }

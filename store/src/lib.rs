@@ -29,12 +29,15 @@ mod batch;
 mod blob;
 mod error;
 mod scan;
+mod spool;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{RwLock, RwLockReadGuard};
 
-use leadger_core::store::{BlobReader, BlobRef, ScanIter, Store, StoreError, Table, WriteBatch};
+use leadger_core::store::{
+    BlobReader, BlobRef, ScanIter, Spool, Store, StoreError, Table, WriteBatch,
+};
 
 use crate::error::{from_sled, from_sled_open, io};
 
@@ -260,6 +263,10 @@ impl Store for SledStore {
 
     fn open_blob(&self, hash: &[u8; 32]) -> Result<Box<dyn BlobReader>, StoreError> {
         blob::open(&self.files, hash)
+    }
+
+    fn spool(&self) -> Result<Box<dyn Spool>, StoreError> {
+        spool::FileSpool::create(&self.files)
     }
 }
 

@@ -183,3 +183,31 @@ fn size_on_disk_counts_db_and_files() {
     let after = store.size_on_disk().expect("size");
     assert!(after >= before + 100_000, "{before} -> {after}");
 }
+
+/// A spool gives back what was written, from the start, and leaves no
+/// file behind in the data directory, neither while open nor after.
+#[test]
+fn a_spool_reads_back_what_was_written_and_leaves_no_file() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SledStore::open(dir.path(), StoreOptions::default()).expect("open");
+    let files =
+        |dir: &std::path::Path| std::fs::read_dir(dir.join("files")).expect("files").count();
+    let mut spool = store.spool().expect("spool");
+    let data: Vec<u8> = (0..1_000_000u32).flat_map(|i| i.to_le_bytes()).collect();
+    spool.write_all(&data).expect("write");
+    assert_eq!(files(dir.path()), 0, "a spool is an unnamed file");
+    let mut back = Vec::new();
+    spool
+        .into_reader()
+        .expect("reader")
+        .read_to_end(&mut back)
+        .expect("read");
+    assert!(
+        back == data,
+        "read back {} bytes of {}",
+        back.len(),
+        data.len()
+    );
+    assert_eq!(files(dir.path()), 0);
+}

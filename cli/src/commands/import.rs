@@ -76,10 +76,11 @@ impl ImportArgs {
             date_format: self.date_format,
             actor: g.actor(),
         };
-        // The answers are streamed from the log as they are printed, so a
-        // million-row preview is never held in memory as a whole.
-        let import_id = ledger.preview_import(cmd, &mut file, progress.as_ref())?;
-        let preview = ledger.import_report_streamed(import_id)?;
+        // The answers are streamed (from the heads the preview and commit
+        // spool) as they are printed, so a million-row preview is never
+        // held in memory as a whole.
+        let preview = ledger.preview_streamed(cmd, &mut file, progress.as_ref())?;
+        let import_id = preview.import_id;
         if preview.counts.errors > 0 {
             let errors = preview.counts.errors;
             if g.json {
@@ -104,10 +105,7 @@ impl ImportArgs {
         }
         // `preview` stays the answer as it was before the commit (status
         // previewed, no results): its rows come from the frozen plan.
-        ledger.commit_import(import_id, &g.actor(), progress.as_ref())?;
-        let commit = ledger.commit_report_streamed(import_id)?.ok_or_else(|| {
-            anyhow::anyhow!("import {import_id} committed but has no commit record")
-        })?;
+        let commit = ledger.commit_streamed(import_id, &g.actor(), progress.as_ref())?;
         if g.json {
             output::json(&CommitWithPreview { commit, preview })
         } else {

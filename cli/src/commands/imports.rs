@@ -36,10 +36,7 @@ impl ImportsCommand {
         match self {
             ImportsCommand::Commit { id } => {
                 let progress = crate::progress::for_terminal(g.json);
-                ledger.commit_import(id, &g.actor(), progress.as_ref())?;
-                let report = ledger.commit_report_streamed(id)?.ok_or_else(|| {
-                    anyhow::anyhow!("import {id} committed but has no commit record")
-                })?;
+                let report = ledger.commit_streamed(id, &g.actor(), progress.as_ref())?;
                 if g.json {
                     output::json(&report)
                 } else {

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use super::plan::{self, PlanAhead};
-use super::report::CommitReport;
+use super::report::{CommitReport, StreamedCommitReport};
 use super::{Ledger, LedgerError, NoProgress, Progress};
 use crate::catalogue::ids;
 use crate::event::{CommitCounts, Event, ImportId, Kind, RowOutcome};
@@ -175,18 +175,33 @@ impl<S: Store> Ledger<S> {
         actor: &str,
         progress: &dyn Progress,
     ) -> Result<CommitReport, LedgerError> {
-        self.commit_import(import_id, actor, progress)?;
-        self.commit_report(import_id)?
-            .ok_or_else(|| no_commit_record(import_id))
+        self.commit_streamed(import_id, actor, progress)?.collect()
     }
 
-    /// [`Ledger::commit`] without reading the answer back (for
-    /// [`Ledger::commit_report_streamed`]).
-    pub fn commit_import(
+    /// [`Ledger::commit`] with its answer's leads read while they are
+    /// serialised, from the heads of the plan's rows that the commit
+    /// spooled as it read them (memory flat in the rows, and the plan is
+    /// not read a second time).
+    pub fn commit_streamed(
         &self,
         import_id: ImportId,
         actor: &str,
         progress: &dyn Progress,
+    ) -> Result<StreamedCommitReport<'_>, LedgerError> {
+        let mut spool = plan::HeadSpool::new(self)?;
+        self.commit_with(import_id, actor, progress, &mut spool)?;
+        let state = self.import_state(import_id)?;
+        self.commit_report_from(&state, spool.into_heads()?)
+            .ok_or_else(|| no_commit_record(import_id))
+    }
+
+    /// Runs the commit, its plan rows' heads spooled as they are read.
+    fn commit_with(
+        &self,
+        import_id: ImportId,
+        actor: &str,
+        progress: &dyn Progress,
+        spool: &mut plan::HeadSpool,
     ) -> Result<(), LedgerError> {
         let _w = self.lock();
         let state = self.import_state(import_id)?;
@@ -233,7 +248,7 @@ impl<S: Store> Ledger<S> {
         };
         std::thread::scope(|scope| {
             let state = &state;
-            scope.spawn(move || plan::read_ahead(self, state, &tx));
+            scope.spawn(move || plan::read_ahead(self, state, &tx, spool));
             // On an error `events` is dropped with its receiver, which
             // stops the reading thread; the scope waits for it.
             self.append(actor, events, &NoProgress)

@@ -3,15 +3,23 @@
 //! findings an answer lists ([`PlanRows::for_report`]), and the rows and a
 //! commit's leads the answers show ([`PlanHeads`], [`CommitLeads`]: only
 //! each row's head decoded), streamed so that no answer holds every row.
+//!
+//! The preview and the commit that answer at once write those heads to a
+//! [`HeadSpool`] as their rows go by, and answer from it ([`SpooledHeads`])
+//! instead of reading the plan back: reading a million plan rows back
+//! through sled's cache was a commit's peak of memory, and a second.
+
+use std::io::{Read, Write};
 
 use super::events::EventCursor;
 use super::report::{self, CommitLeadView};
 use super::{Ledger, LedgerError};
+use crate::codec;
 use crate::event::{self, CrmId, Event, OutcomeHead};
 use crate::log;
 use crate::projection;
 use crate::projection::records::{ImportState, PlannedRow};
-use crate::store::Store;
+use crate::store::{Spool, Store, StoreError};
 
 /// The rows of a preview, read from its `RowValidated` events in log
 /// order (which is row order), streaming.
@@ -87,13 +95,21 @@ pub(super) type AheadBatch = Vec<Result<PlannedRow, LedgerError>>;
 /// hash checked) on a second thread and hands the rows over in bounded
 /// batches; stops after an error or once the receiver is gone. Reading,
 /// checking and decoding the plan was a third of a commit's appending.
+///
+/// Each row's head is written to `spool` as the row is read (for the
+/// commit's answer); a spool that fails fails the read.
 pub(super) fn read_ahead<S: Store>(
     ledger: &Ledger<S>,
     state: &ImportState,
     tx: &std::sync::mpsc::SyncSender<AheadBatch>,
+    spool: &mut HeadSpool,
 ) {
     let mut batch = Vec::with_capacity(AHEAD_BATCH);
     for row in PlanRows::new(ledger, state) {
+        let row = row.and_then(|p| {
+            spool.push(p.row, &p.lead_name, OutcomeHead::of(&p.outcome))?;
+            Ok(p)
+        });
         let failed = row.is_err();
         batch.push(row);
         if failed || batch.len() >= AHEAD_BATCH {
@@ -166,16 +182,93 @@ impl Iterator for PlanHeads<'_> {
     }
 }
 
+/// The heads of a preview's rows, written to a scratch file ([`Spool`])
+/// while the rows go by: each `[length: u32 LE][encoded (row, name,
+/// outcome head)]`.
+pub(super) struct HeadSpool {
+    out: Box<dyn Spool>,
+    buf: Vec<u8>,
+}
+
+fn spool_io(e: std::io::Error) -> LedgerError {
+    LedgerError::Store(StoreError::Io(format!("an answer's spool failed: {e}")))
+}
+
+impl HeadSpool {
+    pub(super) fn new<S: Store>(ledger: &Ledger<S>) -> Result<Self, LedgerError> {
+        Ok(HeadSpool {
+            out: ledger.store.spool()?,
+            buf: Vec::with_capacity(128),
+        })
+    }
+
+    pub(super) fn push(
+        &mut self,
+        row: u32,
+        lead_name: &str,
+        outcome: OutcomeHead,
+    ) -> Result<(), LedgerError> {
+        self.buf.clear();
+        self.buf.extend_from_slice(&[0; 4]);
+        codec::encode_into(&(row, lead_name, outcome), &mut self.buf)?;
+        let len = u32::try_from(self.buf.len() - 4).expect("a row head is small");
+        self.buf[..4].copy_from_slice(&len.to_le_bytes());
+        self.out.write_all(&self.buf).map_err(spool_io)
+    }
+
+    /// The heads written, in the order they were pushed.
+    pub(super) fn into_heads(self) -> Result<SpooledHeads, LedgerError> {
+        Ok(SpooledHeads {
+            input: self.out.into_reader()?,
+            buf: Vec::new(),
+        })
+    }
+}
+
+/// The heads of a [`HeadSpool`], read back once.
+pub(super) struct SpooledHeads {
+    input: Box<dyn Read + Send>,
+    buf: Vec<u8>,
+}
+
+impl SpooledHeads {
+    fn read_one(&mut self) -> Result<Option<PlanHead>, LedgerError> {
+        let mut len = [0u8; 4];
+        match self.input.read_exact(&mut len) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) => return Err(spool_io(e)),
+        }
+        self.buf.resize(u32::from_le_bytes(len) as usize, 0);
+        self.input.read_exact(&mut self.buf).map_err(spool_io)?;
+        let (row, lead_name, outcome): (u32, String, OutcomeHead) = codec::decode(&self.buf)?;
+        Ok(Some(PlanHead {
+            row,
+            lead_name,
+            outcome,
+        }))
+    }
+}
+
+impl Iterator for SpooledHeads {
+    type Item = Result<PlanHead, LedgerError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.read_one().transpose()
+    }
+}
+
 /// The leads of a commit's answer, in row order, from the plan alone: the
 /// commit gave its created leads consecutive CRM IDs in row order from
 /// `next_created` (its record's `first_crm_id`), wrote one event per
 /// created or updated row, and none for an unchanged one.
-pub(super) struct CommitLeads<'a> {
-    pub(super) plan: PlanHeads<'a>,
+pub(super) struct CommitLeads<I> {
+    /// The plan's heads: [`PlanHeads`] or [`SpooledHeads`].
+    pub(super) plan: I,
     pub(super) next_created: CrmId,
 }
 
-impl Iterator for CommitLeads<'_> {
+impl<I: Iterator<Item = Result<PlanHead, LedgerError>>> Iterator for CommitLeads<I> {
     type Item = Result<CommitLeadView, LedgerError>;
 
     fn next(&mut self) -> Option<Self::Item> {

@@ -4,9 +4,12 @@
 use std::io::Read;
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use super::report::ImportReport;
+use super::plan::HeadSpool;
+use super::report::{ImportReport, StreamedImportReport};
 use super::{Ledger, LedgerError, Progress};
-use crate::event::{Event, ImportId, Issue, Kind, PreviewCounts, RowOutcome, Severity};
+use crate::event::{
+    Event, ImportId, Issue, Kind, OutcomeHead, PreviewCounts, RowOutcome, Severity,
+};
 use crate::matching::Matcher;
 use crate::parse::DateFormat;
 use crate::read::{self, FileFormat, ReadError, RowSource};
@@ -104,6 +107,8 @@ struct PreviewEvents<'a> {
     file_issues: Vec<Issue>,
     n_rows: u64,
     done: bool,
+    /// Where each row's head goes, for the answer.
+    spool: &'a mut HeadSpool,
 }
 
 impl PreviewEvents<'_> {
@@ -129,6 +134,8 @@ impl PreviewEvents<'_> {
                 Severity::Warning => self.counts.warnings += 1,
             }
         }
+        self.spool
+            .push(row, &lead_name, OutcomeHead::of(&outcome))?;
         match outcome {
             RowOutcome::Create { .. } => self.counts.create += 1,
             RowOutcome::Update { .. } => self.counts.update += 1,
@@ -217,17 +224,31 @@ impl<S: Store> Ledger<S> {
         src: &mut dyn Read,
         progress: &dyn Progress,
     ) -> Result<ImportReport, LedgerError> {
-        let import_id = self.preview_import(cmd, src, progress)?;
-        self.import_report(import_id)
+        self.preview_streamed(cmd, src, progress)?.collect()
     }
 
-    /// [`Ledger::preview`] without reading the report back: the new
-    /// import's id (for [`Ledger::import_report_streamed`]).
-    pub fn preview_import(
+    /// [`Ledger::preview`] with its answer's rows read while they are
+    /// serialised, from the heads the preview spooled as it planned them
+    /// (memory flat in the rows, and the plan is not read back).
+    pub fn preview_streamed(
         &self,
         cmd: PreviewImport,
         src: &mut dyn Read,
         progress: &dyn Progress,
+    ) -> Result<StreamedImportReport<'_>, LedgerError> {
+        let mut spool = HeadSpool::new(self)?;
+        let import_id = self.preview_with(cmd, src, progress, &mut spool)?;
+        let state = self.import_state(import_id)?;
+        self.import_report_from(state, spool.into_heads()?)
+    }
+
+    /// Runs the preview, its rows' heads spooled; the new import's id.
+    fn preview_with(
+        &self,
+        cmd: PreviewImport,
+        src: &mut dyn Read,
+        progress: &dyn Progress,
+        spool: &mut HeadSpool,
     ) -> Result<ImportId, LedgerError> {
         if cmd.file_name.trim().is_empty() {
             return Err(LedgerError::BadRequest(
@@ -274,6 +295,7 @@ impl<S: Store> Ledger<S> {
             file_issues,
             n_rows: 0,
             done: false,
+            spool,
         };
         let resolver = validate::Resolver::new(reference);
         std::thread::scope(|scope| {

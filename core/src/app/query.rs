@@ -2,7 +2,7 @@
 //! (verify, rebuild, reference data).
 
 use super::events::{self, EventCursor, ReadFailure};
-use super::plan::{CommitLeads, PlanHeads, PlanRows};
+use super::plan::{CommitLeads, PlanHead, PlanHeads, PlanRows};
 use super::report::{
     self, ChangeEntry, ChangeView, CommitReport, FileInfo, ImportListing, ImportReport,
     ImportSummary, IssueView, LeadListing, LeadView, PlanRowView, RebuildReport, VerifyReport,
@@ -122,6 +122,18 @@ impl<S: Store> Ledger<S> {
         import_id: ImportId,
     ) -> Result<StreamedImportReport<'_>, LedgerError> {
         let state = self.import_state(import_id)?;
+        let rows = PlanHeads::new(self, &state);
+        self.import_report_from(state, rows)
+    }
+
+    /// An import's answer with its rows from `heads`: the plan's heads in
+    /// row order, read from the log ([`PlanHeads`]) or from the spool the
+    /// preview wrote them to.
+    pub(super) fn import_report_from<'a>(
+        &'a self,
+        state: ImportState,
+        heads: impl Iterator<Item = Result<PlanHead, LedgerError>> + 'a,
+    ) -> Result<StreamedImportReport<'a>, LedgerError> {
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
         let mut sort_issues = |issues: &[crate::event::Issue]| {
@@ -144,7 +156,7 @@ impl<S: Store> Ledger<S> {
         // first; keep every list in row order.
         errors.sort_by_key(|i| i.row);
         warnings.sort_by_key(|i| i.row);
-        let rows = PlanHeads::new(self, &state).filter_map(|planned| {
+        let rows = heads.filter_map(|planned| {
             let planned = match planned {
                 Ok(p) => p,
                 Err(e) => return Some(Err(e)),
@@ -165,7 +177,7 @@ impl<S: Store> Ledger<S> {
             None => None,
         };
         Ok(ImportReport {
-            import_id,
+            import_id: state.import_id,
             kind: state.kind,
             status: state.status,
             file: file_info(&state),
@@ -201,9 +213,19 @@ impl<S: Store> Ledger<S> {
     }
 
     fn commit_report_of(&self, state: &ImportState) -> Option<StreamedCommitReport<'_>> {
+        self.commit_report_from(state, PlanHeads::new(self, state))
+    }
+
+    /// A commit's answer with its leads from `heads` (as in
+    /// [`Ledger::import_report_from`]), or `None` before the commit.
+    pub(super) fn commit_report_from<'a>(
+        &'a self,
+        state: &ImportState,
+        heads: impl Iterator<Item = Result<PlanHead, LedgerError>> + 'a,
+    ) -> Option<StreamedCommitReport<'a>> {
         let commit = state.commit.clone()?;
         let leads = CommitLeads {
-            plan: PlanHeads::new(self, state),
+            plan: heads,
             next_created: commit.first_crm_id,
         };
         Some(CommitReport {

@@ -285,6 +285,9 @@ impl Store for RecordingStore {
     fn open_blob(&self, hash: &[u8; 32]) -> Result<Box<dyn crate::store::BlobReader>, StoreError> {
         self.inner.open_blob(hash)
     }
+    fn spool(&self) -> Result<Box<dyn crate::store::Spool>, StoreError> {
+        self.inner.spool()
+    }
 }
 
 /// A merge of many runs into one is written in bounded batches: no batch
