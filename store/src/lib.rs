@@ -20,7 +20,8 @@
 //!   gap-free sequence counter in `LogMeta`, written with the events.
 //! - **The cache is set deliberately.** sled's default page cache is 1 GB;
 //!   a CLI that opens, imports and exits wants far less, so
-//!   [`StoreOptions::cache_bytes`] defaults to 64 MiB.
+//!   [`StoreOptions::cache_bytes`] defaults to 32 MiB (what sled keeps
+//!   beyond it: `docs/PERFORMANCE.md`, "sled's memory").
 //! - **One process at a time.** sled takes an exclusive file lock on the
 //!   database; a second open (another process or another `SledStore` in
 //!   this one) fails, reported as [`StoreError::Locked`].
@@ -44,15 +45,17 @@ use crate::error::{from_sled, from_sled_open, io};
 /// Tuning of a [`SledStore`].
 #[derive(Clone, Debug)]
 pub struct StoreOptions {
-    /// sled page cache size in bytes. Default 64 MiB (sled's own default,
-    /// 1 GB, is too much for a CLI).
+    /// sled page cache size in bytes. Default 32 MiB: sled's own default,
+    /// 1 GB, is too much for a CLI, and 64 MiB was no faster in alternating
+    /// runs of a 1M-row preview, commit, update commit and rebuild, and
+    /// kept about 30 MB more.
     pub cache_bytes: u64,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
-            cache_bytes: 64 * 1024 * 1024,
+            cache_bytes: 32 * 1024 * 1024,
         }
     }
 }

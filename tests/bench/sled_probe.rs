@@ -2,9 +2,9 @@
 //! keeps while a store is written and read, whatever its cache capacity.
 //!
 //! For each value size, a child process writes 600 MB of values under
-//! sequential keys into a fresh sled tree (64 MiB cache, as leadger opens
-//! it), one batch of 16 values at a time, then reads them all back in key
-//! order; it reports its resident memory after each half. sled's LRU
+//! sequential keys into a fresh sled tree (64 MiB cache, leadger's until
+//! it opened with 32 MiB), one batch of 16 values at a time, then reads
+//! them all back in key order; it reports its resident memory after each half. sled's LRU
 //! (`lru.rs` in sled 0.34.7) has 256 shards and only accounts a shard's page
 //! accesses once 64 of them are queued, so up to 256 × 63 pages a process
 //! touched are never counted, and so never evicted: the memory kept is
