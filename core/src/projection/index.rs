@@ -131,16 +131,38 @@ pub fn lookup_part(key: &[u8]) -> &[u8] {
     }
 }
 
+/// The two hashes of a lookup part that place its bits (double hashing).
+/// A filter's bits are stored, so the hash must be the same on every
+/// platform and every Rust version (std's `DefaultHasher` is not): eight
+/// bytes at a time, multiplied and shifted, then murmur3's 64-bit
+/// finaliser. It was blake3, a cryptographic hash where none is needed,
+/// and about a tenth of a commit's catch-up.
 fn hashes(lookup: &[u8]) -> (u64, u64) {
-    let h = blake3::hash(lookup);
-    let b = h.as_bytes();
-    let h1 = u64::from_le_bytes(b[0..8].try_into().expect("8 bytes"));
-    let h2 = u64::from_le_bytes(b[8..16].try_into().expect("8 bytes")) | 1;
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h = (lookup.len() as u64).wrapping_mul(K) ^ 0x6a09_e667_f3bc_c908;
+    for chunk in lookup.chunks(8) {
+        let mut word = [0u8; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        h = (h ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        h ^= h >> 29;
+    }
+    let h1 = fmix64(h);
+    let h2 = fmix64(h1 ^ K) | 1;
     (h1, h2)
 }
 
-fn bloom_bits(bits: &[u8], (h1, h2): (u64, u64)) -> impl Iterator<Item = usize> + '_ {
-    let m = (bits.len() * 8) as u64;
+/// murmur3's 64-bit finaliser: every input bit affects every output bit.
+fn fmix64(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 33;
+    h
+}
+
+/// The bits a lookup part sets in a filter of `m` bits.
+fn bloom_positions(m: u64, (h1, h2): (u64, u64)) -> impl Iterator<Item = usize> {
     (0..BLOOM_HASHES).map(move |i| (h1.wrapping_add(i.wrapping_mul(h2)) % m) as usize)
 }
 
@@ -172,8 +194,8 @@ impl Bloom {
         self.any = true;
         self.last.clear();
         self.last.extend_from_slice(lookup);
-        let positions: Vec<usize> = bloom_bits(&self.bits, hashes(lookup)).collect();
-        for bit in positions {
+        let m = (self.bits.len() * 8) as u64;
+        for bit in bloom_positions(m, hashes(lookup)) {
             self.bits[bit / 8] |= 1 << (bit % 8);
         }
     }
@@ -188,7 +210,8 @@ fn bloom_build(entries: &[(Vec<u8>, Option<CrmId>)]) -> Vec<u8> {
 }
 
 fn bloom_may_contain(bits: &[u8], h: (u64, u64)) -> bool {
-    !bits.is_empty() && bloom_bits(bits, h).all(|bit| bits[bit / 8] & (1 << (bit % 8)) != 0)
+    let m = (bits.len() * 8) as u64;
+    m > 0 && bloom_positions(m, h).all(|bit| bits[bit / 8] & (1 << (bit % 8)) != 0)
 }
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {

@@ -366,3 +366,18 @@ fn a_borrowed_page_reads_what_was_written() {
         .collect();
     assert_eq!(read, owned);
 }
+
+/// The filters' bits are stored: the hash that places them must never
+/// change without a new `LAYOUT_VERSION` (these values pin it).
+#[test]
+fn the_bloom_hash_is_pinned() {
+    assert_eq!(hashes(b""), PINNED[0]);
+    assert_eq!(hashes(b"E1"), PINNED[1]);
+    assert_eq!(hashes("nAcme Corporation Ltd\u{0}".as_bytes()), PINNED[2]);
+}
+
+const PINNED: [(u64, u64); 3] = [
+    (13623055516933728012, 6477048231914524727),
+    (16159797283443233433, 4926317031091515081),
+    (6665184183428067985, 2024059782721938625),
+];

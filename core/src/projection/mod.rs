@@ -31,7 +31,8 @@ use records::{CommitInfo, ImportState, ImportStatus, LeadRecord, SubRecord, Toke
 /// 4: a commit's record keeps the first CRM ID it created.
 /// 5: merged index runs are written streaming, their Bloom filters sized
 /// by the entries merged in.
-pub const LAYOUT_VERSION: u32 = 5;
+/// 6: the Bloom filters hash with `index::hashes` (no longer blake3).
+pub const LAYOUT_VERSION: u32 = 6;
 
 /// The type tag of the one event that changes no projection
 /// (`RowValidated`: the frozen plan stays in the log).
