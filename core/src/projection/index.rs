@@ -23,9 +23,10 @@
 //!   tombstone, so that it hides the entry in older runs.
 //!
 //! Keys in the `LeadIndex` table: `m` + level (u8) + run id (u64 BE) for a
-//! run's [`RunMeta`] (its entry count and Bloom filter); `p` + level + run
-//! id + the page's last entry key for a page, so that the page that may
-//! hold key `K` is the first page at or after `K`.
+//! run's [`RunMeta`] (its entry count and how many pieces its Bloom filter
+//! has); `b` + level + run id + piece number (u32 BE) for a piece of the
+//! filter; `p` + level + run id + the page's last entry key for a page, so
+//! that the page that may hold key `K` is the first page at or after `K`.
 //!
 //! Lookups ([`IndexReader`]) ask each run's Bloom filter first, newest run
 //! first, and read a page only from runs that may hold the key.
@@ -69,6 +70,7 @@ pub type Writes = BTreeMap<Vec<u8>, Option<CrmId>>;
 
 const META: u8 = b'm';
 const PAGE: u8 = b'p';
+const BLOOM: u8 = b'b';
 /// The layout marker, in `ProjMeta`: which layout the projections were
 /// built with ([`super::LAYOUT_VERSION`] and this index's [`Layout`]).
 /// Written with the first chunk a catch-up writes, so a rebuild writes it
@@ -99,12 +101,65 @@ impl<'a> PageRef<'a> {
     }
 }
 
-/// What a run is, apart from its pages.
+/// What a run is, apart from its pages. Its Bloom filter (over the
+/// entries' lookup parts, [`lookup_part`]) is kept beside it in pieces of
+/// [`BLOOM_PIECE`] bytes (`b` + level + run id + piece number, u32 BE): a
+/// filter whole in the meta made a sled leaf of a few metas bigger than
+/// sled's blob threshold (a level-1 filter is about 60 KiB, a level-2 one
+/// 500 KiB), and such a leaf was written again as a blob file each time
+/// a meta beside it changed, and never counted by sled's cache.
 #[derive(Debug, Serialize, Deserialize)]
 struct RunMeta {
     entries: u64,
-    /// Bloom filter over the entries' lookup parts ([`lookup_part`]).
-    bloom: ByteBuf,
+    bloom_pieces: u32,
+}
+
+/// Key/value writes to the `LeadIndex` table.
+type KeyValues = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// Bytes per stored piece of a Bloom filter.
+const BLOOM_PIECE: usize = 4096;
+
+fn bloom_key(level: u8, id: u64, piece: u32) -> Vec<u8> {
+    let mut k = run_key(BLOOM, level, id);
+    k.extend_from_slice(&piece.to_be_bytes());
+    k
+}
+
+/// The writes that make a run's meta: the meta and its filter's pieces.
+fn meta_writes(level: u8, id: u64, entries: u64, bloom: &[u8]) -> Result<KeyValues, StoreError> {
+    let pieces: Vec<&[u8]> = bloom.chunks(BLOOM_PIECE).collect();
+    let meta = RunMeta {
+        entries,
+        bloom_pieces: u32::try_from(pieces.len())
+            .map_err(|_| corrupt("a Bloom filter over 16 TiB"))?,
+    };
+    let mut writes = vec![(
+        run_key(META, level, id),
+        codec::encode(&meta).map_err(corrupt)?,
+    )];
+    for (n, piece) in (0u32..).zip(pieces) {
+        writes.push((bloom_key(level, id, n), piece.to_vec()));
+    }
+    Ok(writes)
+}
+
+/// The stored meta of a run, if there is one.
+fn stored_meta(store: &dyn Store, level: u8, id: u64) -> Result<Option<RunMeta>, StoreError> {
+    match store.get(Table::LeadIndex, &run_key(META, level, id))? {
+        Some(bytes) => Ok(Some(codec::decode(&bytes).map_err(corrupt)?)),
+        None => Ok(None),
+    }
+}
+
+/// The keys of a stored run's meta and filter pieces (to remove them).
+fn stored_meta_keys(store: &dyn Store, level: u8, id: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+    Ok(match stored_meta(store, level, id)? {
+        Some(meta) => std::iter::once(run_key(META, level, id))
+            .chain((0..meta.bloom_pieces).map(|n| bloom_key(level, id, n)))
+            .collect(),
+        None => Vec::new(),
+    })
 }
 
 fn run_key(tag: u8, level: u8, id: u64) -> Vec<u8> {
@@ -238,13 +293,7 @@ fn read_run(store: &dyn Store, level: u8, id: u64) -> Result<StoredRun, StoreErr
             .extend(page.entries.into_iter().map(|(k, v)| (k.into_vec(), v)));
         run.keys.push(key);
     }
-    if !run.keys.is_empty()
-        || store
-            .get(Table::LeadIndex, &run_key(META, level, id))?
-            .is_some()
-    {
-        run.keys.push(run_key(META, level, id));
-    }
+    run.keys.extend(stored_meta_keys(store, level, id)?);
     Ok(run)
 }
 
@@ -264,12 +313,13 @@ impl Pending {
     /// Drops what this chunk was going to write for a run (it is being
     /// merged into the next level).
     fn forget_run(&mut self, level: u8, id: u64) {
-        let pages = run_key(PAGE, level, id);
-        for (key, value) in self.ops.range_mut(pages.clone()..) {
-            if !key.starts_with(&pages) {
-                break;
+        for prefix in [run_key(PAGE, level, id), run_key(BLOOM, level, id)] {
+            for (key, value) in self.ops.range_mut(prefix.clone()..) {
+                if !key.starts_with(&prefix) {
+                    break;
+                }
+                *value = None;
             }
-            *value = None;
         }
         if let Some(value) = self.ops.get_mut(&run_key(META, level, id)) {
             *value = None;
@@ -297,12 +347,10 @@ impl Pending {
                 size = 0;
             }
         }
-        let meta = RunMeta {
-            entries: entries.len() as u64,
-            bloom: ByteBuf::from(bloom_build(entries)),
-        };
-        let bytes = codec::encode(&meta).map_err(corrupt)?;
-        self.ops.insert(run_key(META, level, id), Some(bytes));
+        let bloom = bloom_build(entries);
+        for (key, value) in meta_writes(level, id, entries.len() as u64, &bloom)? {
+            self.ops.insert(key, Some(value));
+        }
         Ok(())
     }
 }
@@ -354,19 +402,15 @@ enum Carried {
     /// Written by a merge: its pages stored, its meta (none when it has no
     /// entries) still to write.
     Streamed {
-        level: u8,
-        id: u64,
         entries: u64,
-        meta: Option<Vec<u8>>,
+        /// The writes of its meta and filter, which make it visible.
+        meta: KeyValues,
     },
 }
 
 /// The entry count of a stored run (0 when there is none).
 fn stored_entries(store: &dyn Store, level: u8, id: u64) -> Result<u64, StoreError> {
-    match store.get(Table::LeadIndex, &run_key(META, level, id))? {
-        Some(bytes) => Ok(codec::decode::<RunMeta>(&bytes).map_err(corrupt)?.entries),
-        None => Ok(0),
-    }
+    Ok(stored_meta(store, level, id)?.map_or(0, |m| m.entries))
 }
 
 /// A run being merged, in key order: from memory, or page by page from
@@ -450,20 +494,18 @@ impl RunWriter<'_> {
         Ok(())
     }
 
-    /// Writes the last pages; the run's meta, unless it has no entries.
-    fn finish(mut self) -> Result<(u64, Option<Vec<u8>>), StoreError> {
+    /// Writes the last pages; returns the writes of the run's meta (none
+    /// when it has no entries).
+    fn finish(mut self) -> Result<(u64, KeyValues), StoreError> {
         self.close_page()?;
         if !self.batch.is_empty() {
             self.store.write(std::mem::take(&mut self.batch))?;
         }
         if self.entries == 0 {
-            return Ok((0, None));
+            return Ok((0, Vec::new()));
         }
-        let meta = RunMeta {
-            entries: self.entries,
-            bloom: ByteBuf::from(std::mem::take(&mut self.bloom.bits)),
-        };
-        Ok((self.entries, Some(codec::encode(&meta).map_err(corrupt)?)))
+        let meta = meta_writes(self.level, self.id, self.entries, &self.bloom.bits)?;
+        Ok((self.entries, meta))
     }
 }
 
@@ -512,15 +554,7 @@ fn merge_streamed(
         out.push(key, value)?;
     }
     let (entries, meta) = out.finish()?;
-    Ok((
-        Carried::Streamed {
-            level,
-            id,
-            entries,
-            meta,
-        },
-        read,
-    ))
+    Ok((Carried::Streamed { entries, meta }, read))
 }
 
 /// Adds a chunk's index writes (and, the first time, the layout marker) to
@@ -569,7 +603,7 @@ pub fn flush(
                 // them, their stored pages (collected as they are read)
                 // and their metas.
                 pending.forget_run(level, member);
-                pending.remove_all(vec![run_key(META, level, member)]);
+                pending.remove_all(stored_meta_keys(store, level, member)?);
                 let source = match (
                     member == id,
                     std::mem::replace(&mut carried, Carried::Stored),
@@ -600,14 +634,10 @@ pub fn flush(
         }
     }
     // A merged run becomes visible with its meta, in the chunk's batch.
-    if let Carried::Streamed {
-        level,
-        id,
-        meta: Some(meta),
-        ..
-    } = carried
-    {
-        pending.ops.insert(run_key(META, level, id), Some(meta));
+    if let Carried::Streamed { meta, .. } = carried {
+        for (key, value) in meta {
+            pending.ops.insert(key, Some(value));
+        }
     }
     for (key, value) in pending.ops {
         match value {
@@ -671,11 +701,21 @@ impl<'a> IndexReader<'a> {
                 }
                 let id = u64::from_be_bytes(key[2..10].try_into().expect("8 bytes"));
                 let meta: RunMeta = codec::decode(&bytes).map_err(corrupt)?;
-                runs.push(RunInfo {
-                    level: key[1],
-                    id,
-                    bloom: meta.bloom.into_vec(),
-                });
+                let level = key[1];
+                let mut bloom = Vec::new();
+                let mut pieces = 0u32;
+                let prefix = run_key(BLOOM, level, id);
+                for piece in self.store.scan(Table::LeadIndex, &prefix, &prefix) {
+                    bloom.extend_from_slice(&piece?.1);
+                    pieces += 1;
+                }
+                if pieces != meta.bloom_pieces {
+                    return Err(corrupt(format!(
+                        "run {id} of level {level} has {pieces} Bloom pieces, not {}",
+                        meta.bloom_pieces
+                    )));
+                }
+                runs.push(RunInfo { level, id, bloom });
             }
             runs.sort_by(|a, b| a.level.cmp(&b.level).then(b.id.cmp(&a.id)));
             *self.runs.borrow_mut() = Some(runs);

@@ -332,6 +332,22 @@ fn a_large_merge_is_written_in_bounded_batches() {
     );
     let metas = store.scan(Table::LeadIndex, &[META], &[META]).count();
     assert_eq!(metas, 1, "one run holds everything");
+    // Every value stays small (pages and Bloom pieces of about 4 KiB, the
+    // meta a few bytes: a whole filter in one value made sled write blobs),
+    // and only that run's filter pieces are left.
+    let largest_value = store
+        .scan(Table::LeadIndex, &[], &[])
+        .map(|e| e.unwrap().1.len())
+        .max()
+        .unwrap();
+    assert!(
+        largest_value <= PAGE_BYTES + 512,
+        "a value of {largest_value} bytes"
+    );
+    let pieces = store.scan(Table::LeadIndex, &[BLOOM], &[BLOOM]).count();
+    let bloom_bytes = (entries as usize * BLOOM_BITS_PER_ENTRY).div_ceil(8);
+    assert_eq!(pieces, bloom_bytes.div_ceil(BLOOM_PIECE));
+    assert!(pieces > 1);
     let reader = IndexReader::new(&store);
     for n in (0..entries).step_by(97) {
         assert_eq!(

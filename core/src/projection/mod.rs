@@ -32,7 +32,8 @@ use records::{CommitInfo, ImportState, ImportStatus, LeadRecord, SubRecord, Toke
 /// 5: merged index runs are written streaming, their Bloom filters sized
 /// by the entries merged in.
 /// 6: the Bloom filters hash with `index::hashes` (no longer blake3).
-pub const LAYOUT_VERSION: u32 = 6;
+/// 7: a run's Bloom filter is stored in pieces beside its meta.
+pub const LAYOUT_VERSION: u32 = 7;
 
 /// The type tag of the one event that changes no projection
 /// (`RowValidated`: the frozen plan stays in the log).
