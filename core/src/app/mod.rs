@@ -78,7 +78,12 @@ pub type FailPoint = std::sync::Arc<dyn Fn(&str, u64) + Send + Sync>;
 #[derive(Clone)]
 pub struct LedgerOptions {
     /// Events per write while appending and while projecting. Bounds the
-    /// memory of a commit whatever the file's size.
+    /// memory of a commit whatever the file's size. 2,048 rather than
+    /// 8,192: sled keeps every leaf a batch replaced until the batch ends
+    /// (its epoch-based reclamation), so a projection chunk of 8,192
+    /// updates to records all over the store held about 100 MB more; a 1M
+    /// update commit peaked at 145-159 MB instead of 245-262 MB, and a 1M
+    /// rebuild took 11.7-14.0 s instead of 15.4 s (alternating runs).
     pub chunk: usize,
     pub limits: Limits,
     /// See [`FailPoint`]. Points: `events_written` (after each chunk of
@@ -95,7 +100,7 @@ pub struct LedgerOptions {
 impl Default for LedgerOptions {
     fn default() -> Self {
         LedgerOptions {
-            chunk: 8192,
+            chunk: 2048,
             limits: Limits::default(),
             fail_point: None,
             index: projection::index::Layout::default(),
