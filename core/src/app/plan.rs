@@ -234,10 +234,19 @@ pub(super) struct SpooledHeads {
 impl SpooledHeads {
     fn read_one(&mut self) -> Result<Option<PlanHead>, LedgerError> {
         let mut len = [0u8; 4];
-        match self.input.read_exact(&mut len) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
-            Err(e) => return Err(spool_io(e)),
+        // The spool ends where a record would start; anywhere else is a
+        // cut record.
+        let mut got = 0;
+        while got < len.len() {
+            match self.input.read(&mut len[got..]) {
+                Ok(0) if got == 0 => return Ok(None),
+                Ok(0) => {
+                    return Err(spool_io(std::io::ErrorKind::UnexpectedEof.into()));
+                }
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(spool_io(e)),
+            }
         }
         self.buf.resize(u32::from_le_bytes(len) as usize, 0);
         self.input.read_exact(&mut self.buf).map_err(spool_io)?;
@@ -294,6 +303,76 @@ impl<I: Iterator<Item = Result<PlanHead, LedgerError>>> Iterator for CommitLeads
                 action: action.into(),
                 url: report::lead_url(crm_id),
             }));
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::memstore::MemStore;
+
+    fn spooled(heads: &[(u32, &str, OutcomeHead)]) -> Vec<u8> {
+        let mut spool = HeadSpool {
+            out: MemStore::new().spool().unwrap(),
+            buf: Vec::new(),
+        };
+        for (row, name, outcome) in heads {
+            spool.push(*row, name, *outcome).unwrap();
+        }
+        let mut bytes = Vec::new();
+        spool
+            .out
+            .into_reader()
+            .unwrap()
+            .read_to_end(&mut bytes)
+            .unwrap();
+        bytes
+    }
+
+    fn read_back(bytes: Vec<u8>) -> Vec<Result<PlanHead, LedgerError>> {
+        SpooledHeads {
+            input: Box::new(std::io::Cursor::new(bytes)),
+            buf: Vec::new(),
+        }
+        .collect()
+    }
+
+    /// Heads come back in order; a spool cut anywhere but between two
+    /// heads is an error, not a shorter answer.
+    #[test]
+    fn a_spool_gives_its_heads_back_and_a_cut_one_fails() {
+        let heads = [
+            (2, "Acme", OutcomeHead::Create),
+            (3, "", OutcomeHead::Update { crm_id: 1 << 40 }),
+            (4, "Beta Ltd", OutcomeHead::Invalid),
+        ];
+        let bytes = spooled(&heads);
+        let back: Vec<_> = read_back(bytes.clone())
+            .into_iter()
+            .map(|h| {
+                let h = h.unwrap();
+                (h.row, h.lead_name, h.outcome)
+            })
+            .collect();
+        let expected: Vec<_> = heads
+            .iter()
+            .map(|(r, n, o)| (*r, n.to_string(), *o))
+            .collect();
+        assert_eq!(back, expected);
+        for cut in 1..bytes.len() {
+            let results = read_back(bytes[..cut].to_vec());
+            let whole = results.iter().filter(|r| r.is_ok()).count();
+            let at_boundary = (0..=heads.len()).any(|n| spooled(&heads[..n]).len() == cut);
+            if at_boundary {
+                assert!(results.iter().all(Result::is_ok), "cut at {cut}");
+            } else {
+                assert!(
+                    matches!(results.last(), Some(Err(_))),
+                    "cut at {cut}: {whole} heads and no error"
+                );
+            }
         }
     }
 }
