@@ -165,13 +165,10 @@ proptest! {
     }
 }
 
-/// A store whose spools fail once they hold `limit` bytes.
-struct FailingSpoolStore {
-    inner: MemStore,
-    limit: std::sync::atomic::AtomicUsize,
-}
-
+/// A spool that fails (a full disk) once it would hold more than `limit`
+/// bytes.
 struct FailingSpool {
+    inner: Box<dyn crate::store::Spool>,
     written: usize,
     limit: usize,
 }
@@ -182,10 +179,10 @@ impl std::io::Write for FailingSpool {
             return Err(std::io::Error::other("disk full"));
         }
         self.written += buf.len();
-        Ok(buf.len())
+        self.inner.write(buf)
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+        self.inner.flush()
     }
 }
 
@@ -193,46 +190,7 @@ impl crate::store::Spool for FailingSpool {
     fn into_reader(
         self: Box<Self>,
     ) -> Result<Box<dyn std::io::Read + Send>, crate::store::StoreError> {
-        Ok(Box::new(std::io::empty()))
-    }
-}
-
-impl crate::store::Store for FailingSpoolStore {
-    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, crate::store::StoreError> {
-        self.inner.get(table, key)
-    }
-    fn scan<'a>(&'a self, table: Table, prefix: &[u8], start: &[u8]) -> crate::store::ScanIter<'a> {
-        self.inner.scan(table, prefix, start)
-    }
-    fn scan_rev<'a>(&'a self, table: Table, prefix: &[u8]) -> crate::store::ScanIter<'a> {
-        self.inner.scan_rev(table, prefix)
-    }
-    fn write(&self, batch: crate::store::WriteBatch) -> Result<(), crate::store::StoreError> {
-        self.inner.write(batch)
-    }
-    fn flush(&self) -> Result<(), crate::store::StoreError> {
-        self.inner.flush()
-    }
-    fn clear(&self, table: Table) -> Result<(), crate::store::StoreError> {
-        self.inner.clear(table)
-    }
-    fn put_blob(
-        &self,
-        src: &mut dyn std::io::Read,
-    ) -> Result<crate::store::BlobRef, crate::store::StoreError> {
-        self.inner.put_blob(src)
-    }
-    fn open_blob(
-        &self,
-        hash: &[u8; 32],
-    ) -> Result<Box<dyn crate::store::BlobReader>, crate::store::StoreError> {
-        self.inner.open_blob(hash)
-    }
-    fn spool(&self) -> Result<Box<dyn crate::store::Spool>, crate::store::StoreError> {
-        Ok(Box::new(FailingSpool {
-            written: 0,
-            limit: self.limit.load(std::sync::atomic::Ordering::Relaxed),
-        }))
+        self.inner.into_reader()
     }
 }
 
@@ -240,10 +198,10 @@ impl crate::store::Store for FailingSpoolStore {
 /// commit with it, and nothing of either is appended.
 #[test]
 fn a_failing_spool_fails_the_command_and_appends_nothing() {
-    let store = FailingSpoolStore {
-        inner: MemStore::new(),
-        limit: std::sync::atomic::AtomicUsize::new(1000),
-    };
+    let store = CountingStore::new();
+    store
+        .spool_limit
+        .store(1000, std::sync::atomic::Ordering::Relaxed);
     let options = LedgerOptions {
         chunk: 16,
         ..Default::default()
@@ -271,7 +229,9 @@ fn a_failing_spool_fails_the_command_and_appends_nothing() {
     let import_id = p.import_id;
     drop(p);
     let head = l.head().unwrap();
-    l.store.limit.store(0, std::sync::atomic::Ordering::Relaxed);
+    l.store
+        .spool_limit
+        .store(0, std::sync::atomic::Ordering::Relaxed);
     let failed = l.commit_streamed(import_id, "tester", &NoProgress);
     assert!(
         matches!(&failed, Err(LedgerError::Store(e)) if e.to_string().contains("disk full")),
@@ -360,12 +320,27 @@ fn a_reader_during_a_commits_projection_sees_the_view_before_it() {
 
 use crate::store::Table;
 
-/// A store that counts the blocks of events read from it.
+/// An in-memory store that counts what is read from it, and whose spools
+/// can be made to fail.
 struct CountingStore {
     inner: MemStore,
-    event_blocks: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// Blocks of events read.
+    event_blocks: std::sync::atomic::AtomicUsize,
     /// Reads of the `Leads` table (records and their pages).
     lead_reads: std::sync::atomic::AtomicUsize,
+    /// Bytes a new spool takes before it fails.
+    spool_limit: std::sync::atomic::AtomicUsize,
+}
+
+impl CountingStore {
+    fn new() -> Self {
+        CountingStore {
+            inner: MemStore::new(),
+            event_blocks: Default::default(),
+            lead_reads: Default::default(),
+            spool_limit: std::sync::atomic::AtomicUsize::new(usize::MAX),
+        }
+    }
 }
 
 impl crate::store::Store for CountingStore {
@@ -377,10 +352,10 @@ impl crate::store::Store for CountingStore {
         self.inner.get(table, key)
     }
     fn scan<'a>(&'a self, table: Table, prefix: &[u8], start: &[u8]) -> crate::store::ScanIter<'a> {
-        let counter = self.event_blocks.clone();
         Box::new(self.inner.scan(table, prefix, start).inspect(move |_| {
             if table == Table::Events {
-                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.event_blocks
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
         }))
     }
@@ -409,7 +384,11 @@ impl crate::store::Store for CountingStore {
         self.inner.open_blob(hash)
     }
     fn spool(&self) -> Result<Box<dyn crate::store::Spool>, crate::store::StoreError> {
-        self.inner.spool()
+        Ok(Box::new(FailingSpool {
+            inner: self.inner.spool()?,
+            written: 0,
+            limit: self.spool_limit.load(std::sync::atomic::Ordering::Relaxed),
+        }))
     }
 }
 
@@ -418,12 +397,7 @@ impl crate::store::Store for CountingStore {
 /// reads every event, builds.
 #[test]
 fn the_catch_up_after_a_preview_skips_its_plan_rows() {
-    let counter = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let store = CountingStore {
-        inner: MemStore::new(),
-        event_blocks: counter.clone(),
-        lead_reads: Default::default(),
-    };
+    let store = CountingStore::new();
     let options = LedgerOptions {
         chunk: 50,
         index: crate::projection::index::Layout {
@@ -440,9 +414,16 @@ fn the_catch_up_after_a_preview_skips_its_plan_rows() {
         date_format: DateFormat::Us,
         actor: "tester".into(),
     };
-    let before = counter.load(std::sync::atomic::Ordering::Relaxed);
+    let before = l
+        .store
+        .event_blocks
+        .load(std::sync::atomic::Ordering::Relaxed);
     let p = l.preview(cmd, &mut csv.as_bytes(), &NoProgress).unwrap();
-    let read = counter.load(std::sync::atomic::Ordering::Relaxed) - before;
+    let read = l
+        .store
+        .event_blocks
+        .load(std::sync::atomic::Ordering::Relaxed)
+        - before;
     // The answer comes from the preview's spool, not the log; the
     // catch-up reads only the blocks around the first and last events and
     // where a chunk starts.
@@ -470,11 +451,7 @@ fn the_catch_up_after_a_preview_skips_its_plan_rows() {
 #[test]
 fn a_commit_right_after_its_preview_skips_the_staleness_reads() {
     let l = Ledger::open(
-        CountingStore {
-            inner: MemStore::new(),
-            event_blocks: Default::default(),
-            lead_reads: Default::default(),
-        },
+        CountingStore::new(),
         Box::new(FixedClock(1_764_000_000_000)),
         LedgerOptions::default(),
     )
