@@ -20,7 +20,8 @@ use crate::store::{Store, StoreError, Table, WriteBatch};
 
 pub struct Overlay<'a> {
     store: &'a dyn Store,
-    writes: HashMap<(Table, Vec<u8>), Option<Vec<u8>>>,
+    /// Per table, so that a read looks a key up without copying it.
+    writes: HashMap<Table, HashMap<Vec<u8>, Option<Vec<u8>>>>,
     /// Records at version 1 to write into their pages.
     paged: BTreeMap<CrmId, LeadRecord>,
     /// Updated records (version > 1) to write under their own keys.
@@ -114,7 +115,7 @@ impl<'a> Overlay<'a> {
     pub fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         debug_assert!(table != Table::Leads, "lead records are read with lead_mut");
         debug_assert!(table != Table::LeadIndex, "the lead index is read by runs");
-        match self.writes.get(&(table, key.to_vec())) {
+        match self.writes.get(&table).and_then(|t| t.get(key)) {
             Some(buffered) => Ok(buffered.clone()),
             None => self.store.get(table, key),
         }
@@ -127,15 +128,21 @@ impl<'a> Overlay<'a> {
             "lead records are written with put_lead"
         );
         debug_assert!(table != Table::LeadIndex, "use index_put");
-        self.writes.insert((table, key), Some(value));
+        self.writes
+            .entry(table)
+            .or_default()
+            .insert(key, Some(value));
     }
 
     pub fn remove(&mut self, table: Table, key: Vec<u8>) {
-        self.writes.insert((table, key), None);
+        self.writes.entry(table).or_default().insert(key, None);
     }
 
     pub fn len(&self) -> usize {
-        self.writes.len() + self.paged.len() + self.current.len() + self.index.len()
+        self.writes.values().map(HashMap::len).sum::<usize>()
+            + self.paged.len()
+            + self.current.len()
+            + self.index.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -149,7 +156,11 @@ impl<'a> Overlay<'a> {
     pub fn into_batch(self) -> Result<WriteBatch, OverlayError> {
         debug_assert!(self.index.is_empty(), "index writes were not taken");
         let mut batch = WriteBatch::default();
-        let mut ops: Vec<_> = self.writes.into_iter().collect();
+        let mut ops: Vec<_> = self
+            .writes
+            .into_iter()
+            .flat_map(|(table, writes)| writes.into_iter().map(move |(k, v)| ((table, k), v)))
+            .collect();
         ops.reserve(self.current.len() + self.paged.len() / leads::PAGE_SIZE as usize + 1);
         for (crm_id, record) in self.current {
             ops.push((
@@ -158,14 +169,26 @@ impl<'a> Overlay<'a> {
             ));
         }
         let mut records = self.paged.into_values().peekable();
+        let mut in_page: Vec<LeadRecord> = Vec::with_capacity(leads::PAGE_SIZE as usize);
         while let Some(first) = records.next() {
             let page_no = leads::page_of(first.crm_id);
-            let mut page = match self.store.get(Table::Leads, &leads::page_key(page_no))? {
+            in_page.push(first);
+            while let Some(record) = records.next_if(|r| leads::page_of(r.crm_id) == page_no) {
+                in_page.push(record);
+            }
+            // A page whose every record is buffered is written whole (the
+            // records are distinct CRM IDs of one page); only one that
+            // keeps records of earlier chunks is read and merged.
+            let stored = if in_page.len() as u64 == leads::PAGE_SIZE {
+                None
+            } else {
+                self.store.get(Table::Leads, &leads::page_key(page_no))?
+            };
+            let mut page = match stored {
                 Some(bytes) => LeadPage::decode(&bytes)?,
                 None => LeadPage::default(),
             };
-            page.put(&first)?;
-            while let Some(record) = records.next_if(|r| leads::page_of(r.crm_id) == page_no) {
+            for record in in_page.drain(..) {
                 page.put(&record)?;
             }
             ops.push((
