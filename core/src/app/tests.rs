@@ -34,14 +34,19 @@ fn ledger_with_index(chunk: usize, index: crate::projection::index::Layout) -> L
     .unwrap()
 }
 
-fn preview(l: &Ledger<MemStore>, csv: &str) -> super::report::ImportReport {
-    let cmd = PreviewImport {
+/// A preview of a leads CSV by `tester`.
+fn preview_cmd() -> PreviewImport {
+    PreviewImport {
         file_name: "rows.csv".into(),
         kind: Kind::Leads,
         date_format: DateFormat::Us,
         actor: "tester".into(),
-    };
-    l.preview(cmd, &mut csv.as_bytes(), &NoProgress).unwrap()
+    }
+}
+
+fn preview(l: &Ledger<MemStore>, csv: &str) -> super::report::ImportReport {
+    l.preview(preview_cmd(), &mut csv.as_bytes(), &NoProgress)
+        .unwrap()
 }
 
 #[test]
@@ -207,14 +212,12 @@ fn a_failing_spool_fails_the_command_and_appends_nothing() {
         ..Default::default()
     };
     let l = Ledger::open(store, Box::new(FixedClock(1_764_000_000_000)), options).unwrap();
-    let cmd = || PreviewImport {
-        file_name: "rows.csv".into(),
-        kind: Kind::Leads,
-        date_format: DateFormat::Us,
-        actor: "tester".into(),
-    };
     let head = l.head().unwrap();
-    let failed = l.preview_streamed(cmd(), &mut numbered_leads_csv(500).as_bytes(), &NoProgress);
+    let failed = l.preview_streamed(
+        preview_cmd(),
+        &mut numbered_leads_csv(500).as_bytes(),
+        &NoProgress,
+    );
     assert!(
         matches!(&failed, Err(LedgerError::Store(e)) if e.to_string().contains("disk full")),
         "{:?}",
@@ -224,7 +227,11 @@ fn a_failing_spool_fails_the_command_and_appends_nothing() {
     assert_eq!(l.imports(0, 10).unwrap().imports.len(), 0);
     // A preview whose heads fit, then a commit whose spool fails.
     let p = l
-        .preview_streamed(cmd(), &mut numbered_leads_csv(10).as_bytes(), &NoProgress)
+        .preview_streamed(
+            preview_cmd(),
+            &mut numbered_leads_csv(10).as_bytes(),
+            &NoProgress,
+        )
         .unwrap();
     let import_id = p.import_id;
     drop(p);
@@ -408,12 +415,7 @@ fn the_catch_up_after_a_preview_skips_its_plan_rows() {
     };
     let l = Ledger::open(store, Box::new(FixedClock(1_764_000_000_000)), options).unwrap();
     let csv = numbered_leads_csv(3000);
-    let cmd = PreviewImport {
-        file_name: "rows.csv".into(),
-        kind: Kind::Leads,
-        date_format: DateFormat::Us,
-        actor: "tester".into(),
-    };
+    let cmd = preview_cmd();
     let before = l
         .store
         .event_blocks
@@ -456,14 +458,12 @@ fn a_commit_right_after_its_preview_skips_the_staleness_reads() {
         LedgerOptions::default(),
     )
     .unwrap();
-    let cmd = || PreviewImport {
-        file_name: "rows.csv".into(),
-        kind: Kind::Leads,
-        date_format: DateFormat::Us,
-        actor: "tester".into(),
-    };
     let p = l
-        .preview(cmd(), &mut numbered_leads_csv(40).as_bytes(), &NoProgress)
+        .preview(
+            preview_cmd(),
+            &mut numbered_leads_csv(40).as_bytes(),
+            &NoProgress,
+        )
         .unwrap();
     l.commit(p.import_id, "t", &NoProgress).unwrap();
     let reads_of_commit = |city: &str, between: &dyn Fn()| {
@@ -472,7 +472,7 @@ fn a_commit_right_after_its_preview_skips_the_staleness_reads() {
             updates.push_str(&format!("E{i},{city}\n"));
         }
         let p = l
-            .preview(cmd(), &mut updates.as_bytes(), &NoProgress)
+            .preview(preview_cmd(), &mut updates.as_bytes(), &NoProgress)
             .unwrap();
         assert_eq!(p.counts.update, 40);
         between();

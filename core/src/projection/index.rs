@@ -152,14 +152,14 @@ fn stored_meta(store: &dyn Store, level: u8, id: u64) -> Result<Option<RunMeta>,
     }
 }
 
-/// The keys of a stored run's meta and filter pieces (to remove them).
-fn stored_meta_keys(store: &dyn Store, level: u8, id: u64) -> Result<Vec<Vec<u8>>, StoreError> {
-    Ok(match stored_meta(store, level, id)? {
+/// The keys of a run's stored meta and filter pieces (to remove them).
+fn meta_keys(level: u8, id: u64, meta: Option<&RunMeta>) -> Vec<Vec<u8>> {
+    match meta {
         Some(meta) => std::iter::once(run_key(META, level, id))
             .chain((0..meta.bloom_pieces).map(|n| bloom_key(level, id, n)))
             .collect(),
         None => Vec::new(),
-    })
+    }
 }
 
 fn run_key(tag: u8, level: u8, id: u64) -> Vec<u8> {
@@ -293,7 +293,11 @@ fn read_run(store: &dyn Store, level: u8, id: u64) -> Result<StoredRun, StoreErr
             .extend(page.entries.into_iter().map(|(k, v)| (k.into_vec(), v)));
         run.keys.push(key);
     }
-    run.keys.extend(stored_meta_keys(store, level, id)?);
+    run.keys.extend(meta_keys(
+        level,
+        id,
+        stored_meta(store, level, id)?.as_ref(),
+    ));
     Ok(run)
 }
 
@@ -406,11 +410,6 @@ enum Carried {
         /// The writes of its meta and filter, which make it visible.
         meta: KeyValues,
     },
-}
-
-/// The entry count of a stored run (0 when there is none).
-fn stored_entries(store: &dyn Store, level: u8, id: u64) -> Result<u64, StoreError> {
-    Ok(stored_meta(store, level, id)?.map_or(0, |m| m.entries))
 }
 
 /// A run being merged, in key order: from memory, or page by page from
@@ -603,7 +602,8 @@ pub fn flush(
                 // them, their stored pages (collected as they are read)
                 // and their metas.
                 pending.forget_run(level, member);
-                pending.remove_all(stored_meta_keys(store, level, member)?);
+                let stored = stored_meta(store, level, member)?;
+                pending.remove_all(meta_keys(level, member, stored.as_ref()));
                 let source = match (
                     member == id,
                     std::mem::replace(&mut carried, Carried::Stored),
@@ -618,7 +618,7 @@ pub fn flush(
                     }
                     (_, kept) => {
                         carried = kept;
-                        capacity += stored_entries(store, level, member)?;
+                        capacity += stored.map_or(0, |m| m.entries);
                         Source::stored(store, level, member)
                     }
                 };
