@@ -8,7 +8,7 @@ use crate::{SledStore, StoreOptions};
 /// lock when its background threads let go of the database, a moment
 /// after the drop, so an immediate reopen can meet `Locked` (another
 /// process never does: its exit releases the lock).
-fn reopen(dir: &std::path::Path) -> SledStore {
+pub(crate) fn reopen(dir: &std::path::Path) -> SledStore {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         match SledStore::open(dir, StoreOptions::default()) {
