@@ -12,6 +12,7 @@ pub mod app;
 pub mod catalogue;
 pub mod cell;
 pub mod codec;
+pub(crate) mod cursor;
 pub mod event;
 pub mod log;
 pub mod matching;

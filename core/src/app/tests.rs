@@ -630,7 +630,7 @@ fn a_commit_answer_names_the_crm_ids_its_events_recorded() {
 fn the_projection_digest_hashes_every_entry_in_order() {
     use crate::store::{Store, Table};
     let l = ledger(8192);
-    let p = preview(&l, &numbered_leads_csv(4000));
+    let p = preview(&l, &numbered_leads_csv(8000));
     l.commit(p.import_id, "t", &NoProgress).unwrap();
     let mut hasher = blake3::Hasher::new();
     let mut bytes = 0;

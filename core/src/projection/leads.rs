@@ -1,17 +1,19 @@
 //! How the CRM view keeps lead records in the `Leads` table.
 //!
-//! sled's cost grows with the size of the values it holds inline (a leaf of
-//! up to 16 entries is copied on every change), and a lead record is about
-//! 1.5 KB: one key per record made the records most of a commit's time.
-//! So records are stored in pages:
-//! - `p` + page number (u64 BE): the records of CRM IDs
-//!   `page * PAGE_SIZE .. (page + 1) * PAGE_SIZE` as they were while at
-//!   version 1 (created, with the contacts, communications and
-//!   opportunities that only their creating import adds);
-//! - `r` + CRM ID (u64 BE): the current record of a lead updated since
-//!   (version > 1). It shadows that lead's copy in its page, which is never
-//!   rewritten for an update, so an update writes one small key rather than
-//!   a whole page.
+//! A lead at version 1 (created, with the contacts, communications and
+//! opportunities that only its creating import adds) is exactly what its
+//! events say, and those events are in the log. So its record is not
+//! copied: the table keeps where its events are, and reading the lead
+//! folds them again ([`build`]). Copying the values made a lead record
+//! about 1.5 KB, written once more beside the events; 437 MB of a 1M
+//! commit's 1.3 GB written (`docs/PERFORMANCE.md`, item 28).
+//! - `p` + page number (u64 BE): for the CRM IDs
+//!   `page * PAGE_SIZE .. (page + 1) * PAGE_SIZE` at version 1, the
+//!   sequence numbers of the events each was built from (its history);
+//! - `r` + CRM ID (u64 BE): the current record, whole, of a lead updated
+//!   since (version > 1). It shadows that lead's entry in its page, which
+//!   is never rewritten for an update, so an update writes one key rather
+//!   than a whole page.
 //!
 //! Both parts are a function of the events alone (not of how they were
 //! chunked while projecting), so a rebuild gives the same bytes.
@@ -21,14 +23,14 @@ use serde_bytes::ByteBuf;
 
 use super::records::LeadRecord;
 use crate::codec::{self, CodecError};
-use crate::event::CrmId;
+use crate::cursor::{EventCursor, ReadFailure};
+use crate::event::{CrmId, Event};
+use crate::log::{self, Recorded};
 use crate::store::{ScanIter, Store, StoreError, Table};
 
-/// Records per page: 4 records of about 1.5 KB keep a full sled leaf (up to
-/// 17 values) under sled's blob threshold of 128 KiB. Pages of 16 were
-/// faster but made every leaf a blob, which sled's cache does not count, so
-/// memory grew with the ledger (see `BLOCK_BYTES` in `app/mod.rs`).
-pub const PAGE_SIZE: u64 = 4;
+/// CRM IDs per page. An entry is about 20 bytes, so a page of 64 is about
+/// 1.3 KB: one key per 64 leads created.
+pub const PAGE_SIZE: u64 = 64;
 
 const PAGE: u8 = b'p';
 const CURRENT: u8 = b'r';
@@ -50,12 +52,13 @@ pub fn current_key(crm_id: CrmId) -> Vec<u8> {
     k
 }
 
-/// A page: its records in CRM ID order, each encoded on its own so that
-/// reading one lead decodes one record.
+/// A page: for each of its leads at version 1, in CRM ID order, the
+/// sequence numbers of its events, each list encoded on its own so that
+/// reading one lead decodes one list.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct LeadPage {
     /// Byte strings, decoded as one copy each rather than byte by byte.
-    pub records: Vec<(CrmId, ByteBuf)>,
+    pub leads: Vec<(CrmId, ByteBuf)>,
 }
 
 impl LeadPage {
@@ -67,30 +70,32 @@ impl LeadPage {
         codec::encode(self)
     }
 
-    /// Adds or replaces a record, keeping CRM ID order.
-    pub fn put(&mut self, record: &LeadRecord) -> Result<(), CodecError> {
-        let bytes = codec::encode(record)?;
-        match self
-            .records
-            .binary_search_by_key(&record.crm_id, |(id, _)| *id)
-        {
-            Ok(idx) => self.records[idx].1 = ByteBuf::from(bytes),
-            Err(idx) => self
-                .records
-                .insert(idx, (record.crm_id, ByteBuf::from(bytes))),
+    /// Adds or replaces a lead's events, keeping CRM ID order.
+    pub fn put(&mut self, crm_id: CrmId, history: &[u64]) -> Result<(), CodecError> {
+        let bytes = ByteBuf::from(codec::encode(history)?);
+        match self.leads.binary_search_by_key(&crm_id, |(id, _)| *id) {
+            Ok(idx) => self.leads[idx].1 = bytes,
+            Err(idx) => self.leads.insert(idx, (crm_id, bytes)),
         }
         Ok(())
     }
 
-    pub fn get(&self, crm_id: CrmId) -> Result<Option<LeadRecord>, CodecError> {
-        match self.records.binary_search_by_key(&crm_id, |(id, _)| *id) {
-            Ok(idx) => codec::decode(&self.records[idx].1).map(Some),
+    pub fn get(&self, crm_id: CrmId) -> Result<Option<Vec<u64>>, CodecError> {
+        match self.leads.binary_search_by_key(&crm_id, |(id, _)| *id) {
+            Ok(idx) => codec::decode(&self.leads[idx].1).map(Some),
             Err(_) => Ok(None),
         }
     }
 }
 
-fn corrupt(what: &str, e: CodecError) -> StoreError {
+/// A [`LeadPage`] borrowed from its stored bytes.
+#[derive(Deserialize)]
+struct LeadPageRef<'a> {
+    #[serde(borrow)]
+    leads: Vec<(CrmId, &'a [u8])>,
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
 }
 
@@ -99,6 +104,21 @@ pub fn load_page(store: &dyn Store, page: u64) -> Result<LeadPage, StoreError> {
     match store.get(Table::Leads, &page_key(page))? {
         Some(bytes) => LeadPage::decode(&bytes).map_err(|e| corrupt("lead page", e)),
         None => Ok(LeadPage::default()),
+    }
+}
+
+/// The events a lead at version 1 was built from, as its page keeps them
+/// (`None` when its page does not have it).
+pub fn load_events(store: &dyn Store, crm_id: CrmId) -> Result<Option<Vec<u64>>, StoreError> {
+    let Some(bytes) = store.get(Table::Leads, &page_key(page_of(crm_id)))? else {
+        return Ok(None);
+    };
+    let page: LeadPageRef<'_> = codec::decode_head(&bytes).map_err(|e| corrupt("lead page", e))?;
+    match page.leads.binary_search_by_key(&crm_id, |(id, _)| *id) {
+        Ok(idx) => codec::decode(page.leads[idx].1)
+            .map(Some)
+            .map_err(|e| corrupt(&format!("lead {crm_id}"), e)),
+        Err(_) => Ok(None),
     }
 }
 
@@ -112,12 +132,91 @@ pub fn load_current(store: &dyn Store, crm_id: CrmId) -> Result<Option<LeadRecor
     }
 }
 
-/// A [`LeadPage`] borrowed from its stored bytes: reading one lead copies
-/// and decodes only its record.
-#[derive(Deserialize)]
-struct LeadPageRef<'a> {
-    #[serde(borrow)]
-    records: Vec<(CrmId, &'a [u8])>,
+/// Reads events by sequence number, moving one cursor forward while the
+/// events asked for come in order and close together (a lead's events are
+/// consecutive, and so are the leads of one commit), and starting a new
+/// one otherwise.
+pub struct EventReader<'a> {
+    store: &'a dyn Store,
+    cursor: Option<EventCursor<'a>>,
+    /// The sequence number the cursor yields next.
+    next: u64,
+}
+
+/// How far ahead of the cursor an event may be for the cursor to read up
+/// to it rather than start again: about two blocks of events.
+const READ_AHEAD: u64 = 32;
+
+impl<'a> EventReader<'a> {
+    pub fn new(store: &'a dyn Store) -> Self {
+        EventReader {
+            store,
+            cursor: None,
+            next: 0,
+        }
+    }
+
+    /// Event `seq`, its hash checked.
+    pub fn read(&mut self, seq: u64) -> Result<Recorded, StoreError> {
+        if self.cursor.is_none() || seq < self.next || seq > self.next + READ_AHEAD {
+            self.cursor = Some(EventCursor::new(self.store, seq, u64::MAX));
+            self.next = seq;
+        }
+        let cursor = self
+            .cursor
+            .as_mut()
+            .ok_or_else(|| corrupt("log", "no cursor"))?;
+        loop {
+            let (at, bytes) = match cursor.next_event() {
+                Some(Ok(found)) => found,
+                Some(Err(ReadFailure::Store(e))) => return Err(e),
+                Some(Err(ReadFailure::Damaged { problem, .. })) => {
+                    return Err(StoreError::Corrupt(problem))
+                }
+                None => return Err(StoreError::Corrupt(format!("event {seq} is missing"))),
+            };
+            self.next = at + 1;
+            if at == seq {
+                return log::read_event(at, bytes).map_err(|e| corrupt("log", e));
+            }
+        }
+    }
+}
+
+/// Folds a version-1 lead's events (`history`, as its page keeps them)
+/// into its record: its `LeadCreated`, then each sub-record it created.
+pub fn build(
+    reader: &mut EventReader<'_>,
+    crm_id: CrmId,
+    history: &[u64],
+) -> Result<LeadRecord, StoreError> {
+    let mismatch = |seq: u64| {
+        corrupt(
+            &format!("lead {crm_id}"),
+            format!("event {seq} is not one of its own"),
+        )
+    };
+    let mut events = history.iter();
+    let Some(&first) = events.next() else {
+        return Err(corrupt(&format!("lead {crm_id}"), "it has no events"));
+    };
+    let mut record = match reader.read(first)?.event {
+        Event::LeadCreated {
+            import_id,
+            crm_id: id,
+            kind,
+            fields,
+            ..
+        } if id == crm_id => LeadRecord::created(first, import_id, crm_id, kind, fields),
+        _ => return Err(mismatch(first)),
+    };
+    for &seq in events {
+        let event = reader.read(seq)?.event;
+        if !record.add_sub(seq, event) {
+            return Err(mismatch(seq));
+        }
+    }
+    Ok(record)
 }
 
 /// The lead record as it is now, or `None` when there is no such lead.
@@ -125,25 +224,20 @@ pub fn read(store: &dyn Store, crm_id: CrmId) -> Result<Option<LeadRecord>, Stor
     if let Some(record) = load_current(store, crm_id)? {
         return Ok(Some(record));
     }
-    let Some(bytes) = store.get(Table::Leads, &page_key(page_of(crm_id)))? else {
-        return Ok(None);
-    };
-    let page: LeadPageRef<'_> = codec::decode_head(&bytes).map_err(|e| corrupt("lead page", e))?;
-    match page.records.binary_search_by_key(&crm_id, |(id, _)| *id) {
-        Ok(idx) => codec::decode(page.records[idx].1)
-            .map(Some)
-            .map_err(|e| corrupt(&format!("lead {crm_id}"), e)),
-        Err(_) => Ok(None),
+    match load_events(store, crm_id)? {
+        Some(history) => build(&mut EventReader::new(store), crm_id, &history).map(Some),
+        None => Ok(None),
     }
 }
 
-/// Every lead record as it is now, in CRM ID order: the pages' records,
+/// Every lead record as it is now, in CRM ID order: the pages' leads,
 /// each replaced by its updated record where there is one.
 pub fn scan(store: &dyn Store) -> LeadScan<'_> {
     LeadScan {
         pages: store.scan(Table::Leads, &[PAGE], &[PAGE]),
         currents: store.scan(Table::Leads, &[CURRENT], &[CURRENT]).peekable(),
         in_page: std::collections::VecDeque::new(),
+        events: EventReader::new(store),
         failed: false,
     }
 }
@@ -153,6 +247,7 @@ pub struct LeadScan<'a> {
     pages: ScanIter<'a>,
     currents: std::iter::Peekable<ScanIter<'a>>,
     in_page: std::collections::VecDeque<(CrmId, Vec<u8>)>,
+    events: EventReader<'a>,
     failed: bool,
 }
 
@@ -184,15 +279,19 @@ impl LeadScan<'_> {
             let (_, bytes) = entry?;
             let page = LeadPage::decode(&bytes).map_err(|e| corrupt("lead page", e))?;
             self.in_page
-                .extend(page.records.into_iter().map(|(id, b)| (id, b.into_vec())));
+                .extend(page.leads.into_iter().map(|(id, b)| (id, b.into_vec())));
         }
-        let Some((crm_id, paged)) = self.in_page.pop_front() else {
+        let Some((crm_id, history)) = self.in_page.pop_front() else {
             return Ok(None);
         };
-        let bytes = self.current_of(crm_id)?.unwrap_or(paged);
-        codec::decode(&bytes)
-            .map(Some)
-            .map_err(|e| corrupt(&format!("lead {crm_id}"), e))
+        let decode_err = |e| corrupt(&format!("lead {crm_id}"), e);
+        match self.current_of(crm_id)? {
+            Some(bytes) => codec::decode(&bytes).map(Some).map_err(decode_err),
+            None => {
+                let history: Vec<u64> = codec::decode(&history).map_err(decode_err)?;
+                build(&mut self.events, crm_id, &history).map(Some)
+            }
+        }
     }
 }
 
@@ -213,32 +312,103 @@ impl Iterator for LeadScan<'_> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::catalogue::ids;
+    use crate::event::{FieldChange, Kind};
+    use crate::log::{BlockBuilder, Envelope, GENESIS};
     use crate::memstore::MemStore;
     use crate::projection::overlay::Overlay;
+    use crate::store::WriteBatch;
+    use crate::value::Value;
 
-    fn record(crm_id: CrmId, version: u64) -> LeadRecord {
-        LeadRecord {
+    fn name(crm_id: CrmId) -> (crate::catalogue::FieldId, Value) {
+        (ids::LEAD_NAME, Value::Text(format!("Lead {crm_id}")))
+    }
+
+    fn created(crm_id: CrmId) -> Event {
+        Event::LeadCreated {
+            import_id: 1,
+            row: crm_id as u32 + 1,
             crm_id,
-            kind: crate::event::Kind::Leads,
-            fields: Vec::new(),
-            contacts: Vec::new(),
-            communications: Vec::new(),
-            opportunities: Vec::new(),
-            created_by_import: 1,
-            version,
-            history: vec![crm_id],
+            kind: Kind::Leads,
+            fields: vec![name(crm_id)],
         }
     }
 
-    /// Writes the records through an overlay, `per_chunk` at a time.
-    fn write(store: &MemStore, records: Vec<LeadRecord>, per_chunk: usize) {
-        for chunk in records.chunks(per_chunk) {
-            let mut ov = Overlay::new(store);
-            for r in chunk {
-                ov.put_lead(r.clone());
+    fn contact(crm_id: CrmId) -> Event {
+        Event::ContactCreated {
+            import_id: 1,
+            row: crm_id as u32 + 1,
+            crm_id,
+            fields: vec![(ids::EXPORT_VALUE, Value::Text(format!("c{crm_id}")))],
+        }
+    }
+
+    fn renamed(crm_id: CrmId, version: u64) -> Event {
+        Event::LeadUpdated {
+            import_id: 2,
+            row: 2,
+            crm_id,
+            version,
+            changes: vec![FieldChange {
+                field: ids::LEAD_NAME,
+                before: None,
+                after: Value::Text(format!("Renamed {version}")),
+            }],
+        }
+    }
+
+    /// Stores `events` in the log (blocks of 3) and returns them recorded.
+    fn append(store: &MemStore, first: u64, events: Vec<Event>) -> Vec<Recorded> {
+        let mut batch = WriteBatch::default();
+        let mut out = Vec::new();
+        for (i, chunk) in events.chunks(3).enumerate() {
+            let start = first + 3 * i as u64;
+            let mut block = BlockBuilder::new(start, 0);
+            for (j, event) in chunk.iter().enumerate() {
+                let seq = start + j as u64;
+                let (tag, schema) = event.type_tag();
+                let envelope = Envelope {
+                    seq,
+                    stream: event.stream(),
+                    stream_version: seq + 1,
+                    at_ms: 0,
+                    actor: "a".into(),
+                    type_tag: tag.into(),
+                    schema,
+                    prev_hash: GENESIS,
+                    payload: codec::encode(event).unwrap(),
+                };
+                let hash = block.push(&envelope).unwrap();
+                out.push(Recorded {
+                    envelope,
+                    event: event.clone(),
+                    hash,
+                });
             }
+            let (key, value) = block.finish().unwrap();
+            batch.put(Table::Events, key.to_vec(), value);
+        }
+        store.write(batch).unwrap();
+        out
+    }
+
+    /// Applies `events` through overlays, `per_chunk` at a time (the lead
+    /// index is left out: these tests look at the `Leads` table).
+    fn project(store: &MemStore, events: Vec<Recorded>, per_chunk: usize) {
+        let mut events = events.into_iter().peekable();
+        while events.peek().is_some() {
+            let mut ov = Overlay::new(store);
+            for rec in events.by_ref().take(per_chunk) {
+                crate::projection::apply(&mut ov, rec).unwrap();
+            }
+            ov.take_index();
             store.write(ov.into_batch().unwrap()).unwrap();
         }
+    }
+
+    /// Leads 1..=n created with a contact each: events 0..2n.
+    fn leads_with_contacts(n: u64) -> Vec<Event> {
+        (1..=n).flat_map(|id| [created(id), contact(id)]).collect()
     }
 
     fn dump(store: &MemStore) -> Vec<(Vec<u8>, Vec<u8>)> {
@@ -249,55 +419,67 @@ mod tests {
     }
 
     #[test]
-    fn records_fill_pages_whatever_the_chunks() {
-        let all: Vec<_> = (1..=40).map(|id| record(id, 1)).collect();
+    fn pages_are_the_same_whatever_the_chunks() {
+        let n = 3 * PAGE_SIZE / 2;
         let one_go = MemStore::new();
-        write(&one_go, all.clone(), 40);
+        let events = append(&one_go, 0, leads_with_contacts(n));
+        project(&one_go, events.clone(), events.len());
         let by_sevens = MemStore::new();
-        write(&by_sevens, all, 7);
-        assert_eq!(dump(&one_go), dump(&by_sevens));
-        // CRM IDs 1..=40 fill pages 0 to 40 / PAGE_SIZE, the first one
-        // without CRM ID 0.
-        let keys: Vec<_> = dump(&one_go).into_iter().map(|(k, _)| k).collect();
-        let pages: Vec<_> = (0..=40 / PAGE_SIZE).map(page_key).collect();
-        assert_eq!(keys, pages);
+        append(&by_sevens, 0, leads_with_contacts(n));
+        project(&by_sevens, events, 7);
+        let leads_only = |s: &MemStore| -> Vec<_> {
+            dump(s).into_iter().filter(|(k, _)| k[0] == PAGE).collect()
+        };
+        assert_eq!(leads_only(&one_go), leads_only(&by_sevens));
+        // CRM IDs 1..=n fill pages 0 and 1, the first one without CRM ID 0.
+        let keys: Vec<_> = leads_only(&one_go).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, vec![page_key(0), page_key(1)]);
         assert_eq!(
-            load_page(&one_go, 0).unwrap().records.len() as u64,
+            load_page(&one_go, 0).unwrap().leads.len() as u64,
             PAGE_SIZE - 1
         );
-        assert_eq!(
-            load_page(&one_go, 1).unwrap().records.len() as u64,
-            PAGE_SIZE
-        );
+        // A lead and its contact are events 2(id-1) and 2(id-1)+1, whichever
+        // chunk each fell in.
+        assert_eq!(load_events(&by_sevens, 4).unwrap(), Some(vec![6, 7]));
     }
 
     #[test]
-    fn a_lead_is_read_from_its_page_alone() {
+    fn a_version_1_lead_is_read_from_its_events() {
         let store = MemStore::new();
-        write(&store, vec![record(1, 1), record(3, 1), record(9, 1)], 8);
-        assert_eq!(page_of(1), page_of(2), "one page holds 1 to 3");
-        assert_eq!(read(&store, 3).unwrap().unwrap().crm_id, 3);
-        assert_eq!(read(&store, 2).unwrap(), None, "absent from a stored page");
+        let events = append(&store, 0, leads_with_contacts(5));
+        project(&store, events, 4);
+        let lead = read(&store, 3).unwrap().unwrap();
+        let mut expected = LeadRecord::created(4, 1, 3, Kind::Leads, vec![name(3)]);
+        assert!(expected.add_sub(5, contact(3)));
+        assert_eq!(lead, expected);
+        assert_eq!(lead.contacts.len(), 1);
+        assert_eq!(read(&store, 6).unwrap(), None, "absent from a stored page");
         assert_eq!(read(&store, 400).unwrap(), None, "no page at all");
-        assert_eq!(read(&store, 9).unwrap(), Some(record(9, 1)));
+        let all: Vec<_> = scan(&store).map(|r| r.unwrap().crm_id).collect();
+        assert_eq!(all, vec![1, 2, 3, 4, 5]);
     }
 
     #[test]
-    fn an_update_shadows_the_paged_record_and_leaves_the_page() {
+    fn an_update_shadows_the_paged_lead_and_leaves_the_page() {
         let store = MemStore::new();
-        write(&store, (1..=20).map(|id| record(id, 1)).collect(), 20);
+        let mut events = leads_with_contacts(20);
+        events.push(renamed(5, 2));
+        let events = append(&store, 0, events);
+        let (created, update) = events.split_at(40);
+        project(&store, created.to_vec(), 40);
         let page_before = store.get(Table::Leads, &page_key(page_of(5))).unwrap();
-        let mut ov = Overlay::new(&store);
-        let mut r = ov.take_lead(5).unwrap().unwrap();
-        r.version = 2;
-        r.history.push(99);
-        ov.put_lead(r);
-        store.write(ov.into_batch().unwrap()).unwrap();
+        project(&store, update.to_vec(), 1);
         assert_eq!(
             store.get(Table::Leads, &page_key(page_of(5))).unwrap(),
             page_before
         );
-        assert_eq!(read(&store, 5).unwrap().unwrap().version, 2);
+        let updated = read(&store, 5).unwrap().unwrap();
+        assert_eq!(
+            (updated.version, updated.history.clone()),
+            (2, vec![8, 9, 40])
+        );
+        assert_eq!(updated.text(ids::LEAD_NAME).unwrap(), "Renamed 2");
+        assert_eq!(updated.contacts.len(), 1, "the contact stays");
         assert_eq!(read(&store, 6).unwrap().unwrap().version, 1);
         assert_eq!(read(&store, 21).unwrap(), None);
         let versions: Vec<_> = scan(&store)
@@ -314,21 +496,52 @@ mod tests {
     fn created_and_updated_in_one_chunk_is_stored_as_in_two() {
         // As in a rebuild, where a lead's creation and a later import's
         // update can fall into one chunk: the page still gets version 1.
+        let events = vec![created(3), contact(3), renamed(3, 2), renamed(3, 3)];
         let one_chunk = MemStore::new();
-        let mut ov = Overlay::new(&one_chunk);
-        ov.put_lead(record(3, 1));
-        let mut r = ov.take_lead(3).unwrap().unwrap();
-        r.version = 2;
-        ov.put_lead(r);
-        one_chunk.write(ov.into_batch().unwrap()).unwrap();
-
+        let recorded = append(&one_chunk, 0, events.clone());
+        project(&one_chunk, recorded.clone(), 4);
         let two_chunks = MemStore::new();
-        write(&two_chunks, vec![record(3, 1)], 1);
-        let mut ov = Overlay::new(&two_chunks);
-        let mut r = ov.take_lead(3).unwrap().unwrap();
-        r.version = 2;
-        ov.put_lead(r);
-        two_chunks.write(ov.into_batch().unwrap()).unwrap();
+        append(&two_chunks, 0, events);
+        project(&two_chunks, recorded, 2);
         assert_eq!(dump(&one_chunk), dump(&two_chunks));
+        assert_eq!(load_events(&one_chunk, 3).unwrap(), Some(vec![0, 1]));
+        assert_eq!(read(&one_chunk, 3).unwrap().unwrap().version, 3);
+    }
+
+    #[test]
+    fn a_page_naming_another_leads_event_is_corrupt() {
+        let store = MemStore::new();
+        let events = append(&store, 0, leads_with_contacts(2));
+        project(&store, events, 4);
+        let mut page = load_page(&store, 0).unwrap();
+        page.put(2, &[0, 1]).unwrap();
+        let mut batch = WriteBatch::default();
+        batch.put(Table::Leads, page_key(0), page.encode().unwrap());
+        store.write(batch).unwrap();
+        assert!(matches!(read(&store, 2), Err(StoreError::Corrupt(_))));
+        assert!(read(&store, 1).unwrap().is_some());
+        page.put(1, &[0, 3]).unwrap();
+        let mut batch = WriteBatch::default();
+        batch.put(Table::Leads, page_key(0), page.encode().unwrap());
+        store.write(batch).unwrap();
+        assert!(matches!(read(&store, 1), Err(StoreError::Corrupt(_))));
+        page.put(1, &[99]).unwrap();
+        let mut batch = WriteBatch::default();
+        batch.put(Table::Leads, page_key(0), page.encode().unwrap());
+        store.write(batch).unwrap();
+        assert!(
+            matches!(read(&store, 1), Err(StoreError::Corrupt(_))),
+            "past the log's end"
+        );
+    }
+
+    #[test]
+    fn the_reader_reads_events_in_any_order() {
+        let store = MemStore::new();
+        append(&store, 0, leads_with_contacts(100));
+        let mut reader = EventReader::new(&store);
+        for seq in [5, 6, 7, 150, 3, 199, 0, 40, 41, 100] {
+            assert_eq!(reader.read(seq).unwrap().envelope.seq, seq);
+        }
     }
 }

@@ -17,12 +17,12 @@ pub mod records;
 
 use crate::catalogue::ids;
 use crate::codec;
-use crate::event::{CrmId, Event, FieldChange, Fields, ImportId};
+use crate::event::{Event, FieldChange, Fields, ImportId};
 use crate::log::Recorded;
 use crate::reference::ReferenceData;
 use crate::store::{StoreError, Table};
 use overlay::Overlay;
-use records::{CommitInfo, ImportState, ImportStatus, LeadRecord, SubRecord, TokenRecord};
+use records::{CommitInfo, ImportState, ImportStatus, LeadRecord, TokenRecord};
 
 /// The layout of the projection tables. Bump it whenever a table's layout
 /// changes: a ledger opened on projections with another layout (or none
@@ -33,7 +33,9 @@ use records::{CommitInfo, ImportState, ImportStatus, LeadRecord, SubRecord, Toke
 /// by the entries merged in.
 /// 6: the Bloom filters hash with `index::hashes` (no longer blake3).
 /// 7: a run's Bloom filter is stored in pieces beside its meta.
-pub const LAYOUT_VERSION: u32 = 7;
+/// 8: a lead at version 1 is kept as the sequence numbers of its events,
+/// in pages of 64.
+pub const LAYOUT_VERSION: u32 = 8;
 
 /// The type tag of the one event that changes no projection
 /// (`RowValidated`: the frozen plan stays in the log).
@@ -111,15 +113,6 @@ fn load_import(ov: &Overlay<'_>, seq: u64, id: ImportId) -> Result<ImportState, 
         .ok_or_else(|| inconsistent(seq, format!("import {id} is unknown")))
 }
 
-fn load_lead<'o>(
-    ov: &'o mut Overlay<'_>,
-    seq: u64,
-    crm_id: u64,
-) -> Result<&'o mut LeadRecord, ProjectionError> {
-    ov.lead_mut(crm_id)?
-        .ok_or_else(|| inconsistent(seq, format!("lead {crm_id} is unknown")))
-}
-
 /// Applies one recorded event to the projections (through the overlay).
 /// It takes the event: its values move into the records, uncopied.
 pub fn apply(ov: &mut Overlay<'_>, rec: Recorded) -> Result<(), ProjectionError> {
@@ -185,7 +178,6 @@ pub fn apply(ov: &mut Overlay<'_>, rec: Recorded) -> Result<(), ProjectionError>
             save(ov, Table::Imports, keys::import(import_id), &state)?;
         }
         Event::LeadCreated {
-            import_id,
             crm_id,
             kind,
             fields,
@@ -196,17 +188,7 @@ pub fn apply(ov: &mut Overlay<'_>, rec: Recorded) -> Result<(), ProjectionError>
             if let Some(export) = field_text(&fields, ids::EXPORT_VALUE) {
                 ov.index_put(keys::by_export(kind, &export), crm_id);
             }
-            ov.put_lead(LeadRecord {
-                crm_id,
-                kind,
-                fields,
-                contacts: Vec::new(),
-                communications: Vec::new(),
-                opportunities: Vec::new(),
-                created_by_import: import_id,
-                version: 1,
-                history: vec![seq],
-            });
+            ov.create_lead(crm_id, seq);
             let count_key = keys::count(kind);
             let count = load_u64(ov, Table::ProjMeta, &count_key)?;
             save(ov, Table::ProjMeta, count_key, &(count + 1))?;
@@ -226,54 +208,14 @@ pub fn apply(ov: &mut Overlay<'_>, rec: Recorded) -> Result<(), ProjectionError>
             record.history.push(seq);
             ov.put_lead(record);
         }
-        Event::ContactCreated {
-            import_id,
-            row,
-            crm_id,
-            fields,
-        } => add_sub(
-            ov,
-            seq,
-            crm_id,
-            SubRecord {
-                fields,
-                import_id,
-                row,
-            },
-            |r| &mut r.contacts,
-        )?,
-        Event::CommunicationCreated {
-            import_id,
-            row,
-            crm_id,
-            fields,
-        } => add_sub(
-            ov,
-            seq,
-            crm_id,
-            SubRecord {
-                fields,
-                import_id,
-                row,
-            },
-            |r| &mut r.communications,
-        )?,
-        Event::OpportunityCreated {
-            import_id,
-            row,
-            crm_id,
-            fields,
-        } => add_sub(
-            ov,
-            seq,
-            crm_id,
-            SubRecord {
-                fields,
-                import_id,
-                row,
-            },
-            |r| &mut r.opportunities,
-        )?,
+        event @ (Event::ContactCreated { .. }
+        | Event::CommunicationCreated { .. }
+        | Event::OpportunityCreated { .. }) => {
+            let crm_id = records::sub_of(&event).unwrap_or_default();
+            if !ov.add_sub(seq, event)? {
+                return Err(inconsistent(seq, format!("lead {crm_id} is unknown")));
+            }
+        }
         Event::ImportCommitted {
             import_id,
             counts,
@@ -323,21 +265,6 @@ pub fn apply(ov: &mut Overlay<'_>, rec: Recorded) -> Result<(), ProjectionError>
             }
         }
     }
-    Ok(())
-}
-
-/// Adds a contact, communication or opportunity (`list` picks which) to
-/// its lead.
-fn add_sub(
-    ov: &mut Overlay<'_>,
-    seq: u64,
-    crm_id: CrmId,
-    sub: SubRecord,
-    list: fn(&mut LeadRecord) -> &mut Vec<SubRecord>,
-) -> Result<(), ProjectionError> {
-    let record = load_lead(ov, seq, crm_id)?;
-    list(record).push(sub);
-    record.history.push(seq);
     Ok(())
 }
 

@@ -2,28 +2,28 @@
 //! chunk of events can be applied with plain gets and puts and then land as
 //! one atomic batch.
 //!
-//! Lead records are buffered decoded: a created lead with a contact, a
-//! communication and an opportunity is touched by four events in a row, and
-//! keeping it as a value saves three decode/encode round trips per lead.
-//! They are encoded once, when the chunk becomes a batch, into the layout
-//! of [`super::leads`]: records at version 1 into their pages, updated
-//! records under their own keys.
+//! Leads are buffered in the two forms of [`super::leads`]: a lead at
+//! version 1 as the sequence numbers of its events (a created lead with a
+//! contact, a communication and an opportunity is touched by four events in
+//! a row, each adding one number), an updated lead as its whole record.
+//! They are encoded once, when the chunk becomes a batch: the numbers into
+//! their pages, updated records under their own keys.
 
 use std::collections::{BTreeMap, HashMap};
 
 use super::index;
-use super::leads::{self, LeadPage};
-use super::records::LeadRecord;
+use super::leads::{self, EventReader, LeadPage};
+use super::records::{self, LeadRecord};
 use crate::codec::CodecError;
-use crate::event::CrmId;
+use crate::event::{CrmId, Event};
 use crate::store::{Store, StoreError, Table, WriteBatch};
 
 pub struct Overlay<'a> {
     store: &'a dyn Store,
     /// Per table, so that a read looks a key up without copying it.
     writes: HashMap<Table, HashMap<Vec<u8>, Option<Vec<u8>>>>,
-    /// Records at version 1 to write into their pages.
-    paged: BTreeMap<CrmId, LeadRecord>,
+    /// Leads at version 1 to write into their pages: their events.
+    paged: BTreeMap<CrmId, Vec<u64>>,
     /// Updated records (version > 1) to write under their own keys.
     current: HashMap<CrmId, LeadRecord>,
     /// Lead index writes, written as runs by [`super::index::flush`].
@@ -65,50 +65,57 @@ impl<'a> Overlay<'a> {
         std::mem::take(&mut self.index)
     }
 
-    /// The lead record `crm_id` as it is now, buffered for change where it
-    /// lives (read from the store the first time), or `None` when there is
-    /// no such lead.
-    pub fn lead_mut(&mut self, crm_id: CrmId) -> Result<Option<&mut LeadRecord>, OverlayError> {
+    /// Buffers a lead created by the event at `seq` (at version 1).
+    pub fn create_lead(&mut self, crm_id: CrmId, seq: u64) {
+        self.paged.insert(crm_id, vec![seq]);
+    }
+
+    /// Adds the contact, communication or opportunity that `event` (at
+    /// `seq`) creates to its lead: to the record of an updated lead, to
+    /// the events of one at version 1. `Ok(false)` when there is no such
+    /// lead (or the event creates none).
+    pub fn add_sub(&mut self, seq: u64, event: Event) -> Result<bool, OverlayError> {
+        let Some(crm_id) = records::sub_of(&event) else {
+            return Ok(false);
+        };
         if !self.current.contains_key(&crm_id) && !self.paged.contains_key(&crm_id) {
             if let Some(record) = leads::load_current(self.store, crm_id)? {
                 self.current.insert(crm_id, record);
-            } else if let Some(record) =
-                leads::load_page(self.store, leads::page_of(crm_id))?.get(crm_id)?
-            {
-                self.paged.insert(crm_id, record);
+            } else if let Some(history) = leads::load_events(self.store, crm_id)? {
+                self.paged.insert(crm_id, history);
             } else {
-                return Ok(None);
+                return Ok(false);
             }
         }
-        Ok(match self.current.get_mut(&crm_id) {
-            Some(record) => Some(record),
-            None => self.paged.get_mut(&crm_id),
-        })
+        if let Some(record) = self.current.get_mut(&crm_id) {
+            return Ok(record.add_sub(seq, event));
+        }
+        match self.paged.get_mut(&crm_id) {
+            Some(history) => {
+                history.push(seq);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     /// The lead record `crm_id` as it is now, to be changed and put back
-    /// with [`Overlay::put_lead`]. A version-1 record stays buffered for its
+    /// with [`Overlay::put_lead`]. A version-1 lead stays buffered for its
     /// page as it is: the page keeps it even once the lead is updated.
     pub fn take_lead(&mut self, crm_id: CrmId) -> Result<Option<LeadRecord>, OverlayError> {
         if let Some(record) = self.current.remove(&crm_id) {
             return Ok(Some(record));
         }
-        if let Some(record) = self.paged.get(&crm_id) {
-            return Ok(Some(record.clone()));
+        if let Some(history) = self.paged.get(&crm_id) {
+            let mut events = EventReader::new(self.store);
+            return Ok(Some(leads::build(&mut events, crm_id, history)?));
         }
-        if let Some(record) = leads::load_current(self.store, crm_id)? {
-            return Ok(Some(record));
-        }
-        Ok(leads::load_page(self.store, leads::page_of(crm_id))?.get(crm_id)?)
+        Ok(leads::read(self.store, crm_id)?)
     }
 
-    /// Buffers a new or changed lead record.
+    /// Buffers an updated lead record.
     pub fn put_lead(&mut self, record: LeadRecord) {
-        if record.version > 1 {
-            self.current.insert(record.crm_id, record);
-        } else {
-            self.paged.insert(record.crm_id, record);
-        }
+        self.current.insert(record.crm_id, record);
     }
 
     /// Reads a key (lead records only through [`Overlay::lead_mut`]).
@@ -168,17 +175,17 @@ impl<'a> Overlay<'a> {
                 Some(crate::codec::encode(&record)?),
             ));
         }
-        let mut records = self.paged.into_values().peekable();
-        let mut in_page: Vec<LeadRecord> = Vec::with_capacity(leads::PAGE_SIZE as usize);
-        while let Some(first) = records.next() {
-            let page_no = leads::page_of(first.crm_id);
+        let mut leads = self.paged.into_iter().peekable();
+        let mut in_page: Vec<(CrmId, Vec<u64>)> = Vec::with_capacity(leads::PAGE_SIZE as usize);
+        while let Some(first) = leads.next() {
+            let page_no = leads::page_of(first.0);
             in_page.push(first);
-            while let Some(record) = records.next_if(|r| leads::page_of(r.crm_id) == page_no) {
-                in_page.push(record);
+            while let Some(lead) = leads.next_if(|(id, _)| leads::page_of(*id) == page_no) {
+                in_page.push(lead);
             }
-            // A page whose every record is buffered is written whole (the
-            // records are distinct CRM IDs of one page); only one that
-            // keeps records of earlier chunks is read and merged.
+            // A page whose every lead is buffered is written whole (the
+            // leads are distinct CRM IDs of one page); only one that keeps
+            // leads of earlier chunks is read and merged.
             let stored = if in_page.len() as u64 == leads::PAGE_SIZE {
                 None
             } else {
@@ -188,8 +195,8 @@ impl<'a> Overlay<'a> {
                 Some(bytes) => LeadPage::decode(&bytes)?,
                 None => LeadPage::default(),
             };
-            for record in in_page.drain(..) {
-                page.put(&record)?;
+            for (crm_id, history) in in_page.drain(..) {
+                page.put(crm_id, &history)?;
             }
             ops.push((
                 (Table::Leads, leads::page_key(page_no)),

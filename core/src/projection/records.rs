@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue::FieldId;
 use crate::event::{
-    CommitCounts, CrmId, Fields, Hash, ImportId, Issue, Kind, PreviewCounts, Role, RowOutcome,
+    CommitCounts, CrmId, Event, Fields, Hash, ImportId, Issue, Kind, PreviewCounts, Role,
+    RowOutcome,
 };
 use crate::parse::DateFormat;
 use crate::read::FileFormat;
@@ -30,6 +31,64 @@ pub struct LeadRecord {
 }
 
 impl LeadRecord {
+    /// The record a `LeadCreated` event (at `seq`) makes.
+    pub fn created(
+        seq: u64,
+        import_id: ImportId,
+        crm_id: CrmId,
+        kind: Kind,
+        fields: Fields,
+    ) -> LeadRecord {
+        LeadRecord {
+            crm_id,
+            kind,
+            fields,
+            contacts: Vec::new(),
+            communications: Vec::new(),
+            opportunities: Vec::new(),
+            created_by_import: import_id,
+            version: 1,
+            history: vec![seq],
+        }
+    }
+
+    /// Adds the contact, communication or opportunity that `event` (at
+    /// `seq`) creates for this record: `false`, and nothing added, for any
+    /// other event or one for another lead.
+    pub fn add_sub(&mut self, seq: u64, event: Event) -> bool {
+        if sub_of(&event) != Some(self.crm_id) {
+            return false;
+        }
+        let (list, fields, import_id, row) = match event {
+            Event::ContactCreated {
+                import_id,
+                row,
+                fields,
+                ..
+            } => (&mut self.contacts, fields, import_id, row),
+            Event::CommunicationCreated {
+                import_id,
+                row,
+                fields,
+                ..
+            } => (&mut self.communications, fields, import_id, row),
+            Event::OpportunityCreated {
+                import_id,
+                row,
+                fields,
+                ..
+            } => (&mut self.opportunities, fields, import_id, row),
+            _ => return false,
+        };
+        list.push(SubRecord {
+            fields,
+            import_id,
+            row,
+        });
+        self.history.push(seq);
+        true
+    }
+
     pub fn get(&self, field: FieldId) -> Option<&Value> {
         self.fields
             .binary_search_by_key(&field, |(f, _)| *f)
@@ -54,6 +113,17 @@ impl LeadRecord {
 
     pub fn text(&self, field: FieldId) -> Option<String> {
         self.get(field).map(|v| v.to_string())
+    }
+}
+
+/// The lead a contact, communication or opportunity event adds to, or
+/// `None` for any other event.
+pub fn sub_of(event: &Event) -> Option<CrmId> {
+    match event {
+        Event::ContactCreated { crm_id, .. }
+        | Event::CommunicationCreated { crm_id, .. }
+        | Event::OpportunityCreated { crm_id, .. } => Some(*crm_id),
+        _ => None,
     }
 }
 

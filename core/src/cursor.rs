@@ -1,0 +1,217 @@
+//! Reading the log: a cursor over the stored blocks of events (see
+//! [`log::BlockBuilder`] for the layout), yielding each event's sealed bytes
+//! in sequence order. Every reader of the log goes through it: catch-up,
+//! rebuild, verify, the plan of a preview and the results of a commit, and
+//! the lead records that point at their events (`projection/leads.rs`).
+
+use crate::log::{self, BLOCK_HEADER_LEN};
+use crate::store::{ScanIter, Store, StoreError, Table};
+
+/// Why the cursor stopped early.
+#[derive(Debug)]
+pub(crate) enum ReadFailure {
+    Store(StoreError),
+    /// The stored log is not what was written: `seq` is the first event
+    /// that cannot be read as stored.
+    Damaged {
+        seq: u64,
+        problem: String,
+    },
+}
+
+/// Events `from..end` in order, a block at a time.
+pub(crate) struct EventCursor<'a> {
+    blocks: ScanIter<'a>,
+    block: Vec<u8>,
+    /// Offset of the next event's frame in `block`.
+    pos: usize,
+    /// Events of `block` not yet read.
+    left: u32,
+    /// Sequence number of the next event of `block`.
+    next_in_block: u64,
+    /// The next sequence number to yield.
+    want: u64,
+    end: u64,
+    failed: bool,
+}
+
+impl<'a> EventCursor<'a> {
+    pub(crate) fn new<S: Store + ?Sized>(store: &'a S, from: u64, end: u64) -> Self {
+        EventCursor {
+            blocks: store.scan(Table::Events, &[], &log::seq_key(from)),
+            block: Vec::new(),
+            pos: 0,
+            left: 0,
+            next_in_block: from,
+            want: from,
+            end,
+            failed: false,
+        }
+    }
+
+    fn damaged(&mut self, seq: u64, problem: String) -> Option<Result<(u64, &[u8]), ReadFailure>> {
+        self.failed = true;
+        Some(Err(ReadFailure::Damaged { seq, problem }))
+    }
+
+    /// The next event's sequence number and sealed bytes (check them with
+    /// [`log::unseal`]), or `None` past `end`.
+    pub(crate) fn next_event(&mut self) -> Option<Result<(u64, &[u8]), ReadFailure>> {
+        loop {
+            if self.failed || self.want >= self.end {
+                return None;
+            }
+            if self.left == 0 {
+                if self.pos != self.block.len() {
+                    let last = self.next_in_block.wrapping_sub(1);
+                    return self.damaged(
+                        last,
+                        format!("the block ending at event {last} has bytes after its last event"),
+                    );
+                }
+                let want = self.want;
+                let value = match self.blocks.next() {
+                    None => return self.damaged(want, format!("event {want} is missing")),
+                    Some(Err(e)) => {
+                        self.failed = true;
+                        return Some(Err(ReadFailure::Store(e)));
+                    }
+                    Some(Ok((_, value))) => value,
+                };
+                let Some((first, count)) = log::block_header(&value) else {
+                    return self.damaged(
+                        want,
+                        format!("the block holding event {want} has a damaged header"),
+                    );
+                };
+                if first > want {
+                    return self.damaged(want, format!("event {want} is missing"));
+                }
+                self.block = value;
+                self.pos = BLOCK_HEADER_LEN;
+                self.left = count;
+                self.next_in_block = first;
+                continue;
+            }
+            let seq = self.next_in_block;
+            let Some(frame) = self.block.get(self.pos..self.pos + 4) else {
+                return self.damaged(seq, format!("event {seq} is cut short"));
+            };
+            let len = u32::from_le_bytes([frame[0], frame[1], frame[2], frame[3]]) as usize;
+            let start = self.pos + 4;
+            let stop = start.saturating_add(len);
+            if stop > self.block.len() {
+                return self.damaged(seq, format!("event {seq} is cut short"));
+            }
+            self.pos = stop;
+            self.left -= 1;
+            self.next_in_block += 1;
+            if seq < self.want {
+                // The first block read may start before `from`.
+                continue;
+            }
+            self.want += 1;
+            return Some(Ok((seq, &self.block[start..stop])));
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::event::{Event, Stream};
+    use crate::log::{BlockBuilder, Envelope, GENESIS};
+    use crate::memstore::MemStore;
+    use crate::store::WriteBatch;
+
+    fn envelope(seq: u64) -> Envelope {
+        let event = Event::TokenRevoked {
+            name: format!("t{seq}"),
+        };
+        let (tag, schema) = event.type_tag();
+        Envelope {
+            seq,
+            stream: Stream::Reference,
+            stream_version: seq + 1,
+            at_ms: 0,
+            actor: "a".into(),
+            type_tag: tag.into(),
+            schema,
+            prev_hash: GENESIS,
+            payload: crate::codec::encode(&event).unwrap(),
+        }
+    }
+
+    /// Stores events 0..n in blocks of the given sizes.
+    fn store_blocks(sizes: &[u64]) -> MemStore {
+        let store = MemStore::default();
+        let mut seq = 0;
+        let mut batch = WriteBatch::default();
+        for &size in sizes {
+            let mut block = BlockBuilder::new(seq, 0);
+            for _ in 0..size {
+                block.push(&envelope(seq)).unwrap();
+                seq += 1;
+            }
+            let (key, value) = block.finish().unwrap();
+            batch.put(Table::Events, key.to_vec(), value);
+        }
+        store.write(batch).unwrap();
+        store
+    }
+
+    fn read(store: &MemStore, from: u64, end: u64) -> Result<Vec<u64>, String> {
+        let mut out = Vec::new();
+        let mut cursor = EventCursor::new(store, from, end);
+        while let Some(next) = cursor.next_event() {
+            match next {
+                Ok((seq, bytes)) => {
+                    let (env, _) = log::unseal(seq, bytes).unwrap();
+                    assert_eq!(env.seq, seq);
+                    out.push(seq);
+                }
+                Err(ReadFailure::Damaged { seq, problem }) => {
+                    return Err(format!("{seq}: {problem}"))
+                }
+                Err(ReadFailure::Store(e)) => return Err(e.to_string()),
+            }
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn reads_any_range_across_blocks() {
+        let store = store_blocks(&[1, 3, 4, 2]);
+        for from in 0..10 {
+            for end in from..=10 {
+                assert_eq!(
+                    read(&store, from, end).unwrap(),
+                    (from..end).collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_block_names_its_first_event() {
+        let store = store_blocks(&[2, 3, 2]);
+        let mut batch = WriteBatch::default();
+        batch.remove(Table::Events, log::seq_key(4).to_vec());
+        store.write(batch).unwrap();
+        assert_eq!(read(&store, 0, 7).unwrap_err(), "2: event 2 is missing");
+        assert_eq!(read(&store, 0, 2).unwrap(), [0, 1]);
+        assert_eq!(read(&store, 5, 7).unwrap(), [5, 6]);
+    }
+
+    #[test]
+    fn a_cut_block_names_the_cut_event() {
+        let store = store_blocks(&[3]);
+        let mut value = store.get(Table::Events, &log::seq_key(2)).unwrap().unwrap();
+        value.truncate(value.len() - 5);
+        let mut batch = WriteBatch::default();
+        batch.put(Table::Events, log::seq_key(2).to_vec(), value);
+        store.write(batch).unwrap();
+        assert_eq!(read(&store, 0, 3).unwrap_err(), "2: event 2 is cut short");
+    }
+}
