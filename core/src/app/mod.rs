@@ -120,6 +120,10 @@ const HEAD: &[u8] = b"head";
 /// 10% slower (docs/PERFORMANCE.md, `cargo bench --bench import --
 /// --sled-probe`).
 const BLOCK_BYTES: usize = 2048;
+
+/// Chunks of events sent to the log's writer and not yet written.
+const WRITES_IN_FLIGHT: usize = 2;
+
 const SYSTEM: &str = "system";
 
 /// The ledger: commands and queries over one store.
@@ -260,6 +264,51 @@ impl<S: Store> Ledger<S> {
         head: LogHead,
         events: impl Iterator<Item = Result<Event, LedgerError>>,
     ) -> Result<(u64, Vec<Range<u64>>), LedgerError> {
+        // The chunks of events before the last are written by a second
+        // thread while this one builds, encodes and seals the next: sled's
+        // writes were half of an append's time on this thread. The last
+        // chunk moves the head, here, once every chunk before it is in.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<WriteBatch>(WRITES_IN_FLIGHT);
+        std::thread::scope(|scope| {
+            let writer = scope.spawn(move || -> Result<(), LedgerError> {
+                for (n, batch) in (1..).zip(rx) {
+                    self.store.write(batch)?;
+                    self.point("events_written", n);
+                }
+                Ok(())
+            });
+            let built = self.build_events(actor, head, events, &tx);
+            drop(tx);
+            let written = writer
+                .join()
+                .unwrap_or_else(|_| Err(LedgerError::Corrupt("the log writer panicked".into())));
+            // A failed write stops the building (its channel is gone), so
+            // the write's error is the one to report.
+            let (end, unprojected, batch) = match (written, built) {
+                (Err(e), _) | (Ok(()), Err(e)) => return Err(e),
+                (Ok(()), Ok(built)) => built,
+            };
+            self.store.write(batch)?;
+            self.point("head_written", 1);
+            // Acknowledged only once flushed: sled's own flush runs every 500 ms.
+            self.store.flush()?;
+            self.point("acknowledged", 1);
+            Ok((end, unprojected))
+        })
+    }
+
+    /// Builds the stored blocks of `events` after `head`, sending each
+    /// chunk's batch to `tx` but the last, which is returned with the new
+    /// head and stream versions in it (and the runs of events that project
+    /// nothing, and the next sequence number).
+    #[allow(clippy::type_complexity)]
+    fn build_events(
+        &self,
+        actor: &str,
+        head: LogHead,
+        events: impl Iterator<Item = Result<Event, LedgerError>>,
+        tx: &std::sync::mpsc::SyncSender<WriteBatch>,
+    ) -> Result<(u64, Vec<Range<u64>>, WriteBatch), LedgerError> {
         let at_ms = self.now();
         // Long runs of events that project nothing (a preview's plan rows),
         // which this process's catch-up need not read back.
@@ -270,7 +319,6 @@ impl<S: Store> Ledger<S> {
         let mut versions: HashMap<Stream, u64> = HashMap::new();
         let mut batch = WriteBatch::default();
         let mut in_batch = 0usize;
-        let mut n_chunks = 0;
         let mut block = log::BlockBuilder::new(seq, BLOCK_BYTES + BLOCK_BYTES / 4);
         for event in events {
             let event = event?;
@@ -319,10 +367,11 @@ impl<S: Store> Ledger<S> {
                 }
             }
             if in_batch >= self.options.chunk {
-                self.store.write(std::mem::take(&mut batch))?;
+                if tx.send(std::mem::take(&mut batch)).is_err() {
+                    // The writer stopped on an error, which it reports.
+                    return Err(LedgerError::Corrupt("the log writer stopped".into()));
+                }
                 in_batch = 0;
-                n_chunks += 1;
-                self.point("events_written", n_chunks);
             }
         }
         if let Some(start) = run_start.take() {
@@ -336,12 +385,7 @@ impl<S: Store> Ledger<S> {
         for (stream, version) in versions {
             batch.put(Table::LogMeta, stream_key(stream), codec::encode(&version)?);
         }
-        self.store.write(batch)?;
-        self.point("head_written", 1);
-        // Acknowledged only once flushed: sled's own flush runs every 500 ms.
-        self.store.flush()?;
-        self.point("acknowledged", 1);
-        Ok((seq, unprojected))
+        Ok((seq, unprojected, batch))
     }
 
     /// The next event the projections have not applied.
