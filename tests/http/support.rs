@@ -274,6 +274,15 @@ impl App {
         }
     }
 
+    /// Stops the server with SIGTERM and checks that it exited cleanly,
+    /// showing its log when it did not.
+    pub fn stop(&mut self) {
+        self.sigterm();
+        let status = self.wait_exit(Duration::from_secs(60));
+        let log = std::fs::read_to_string(self.dir.path().join("serve.log")).unwrap_or_default();
+        assert!(status.success(), "serve exited with {status}: {log}");
+    }
+
     pub fn get_anon(&self, path: &str) -> Answer {
         answer(self.agent.get(self.url(path)).call())
     }

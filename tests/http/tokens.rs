@@ -4,7 +4,6 @@
 //! events, and no secret is ever written to the data directory.
 
 use std::path::Path;
-use std::time::Duration;
 
 use tempfile::TempDir;
 
@@ -113,8 +112,7 @@ fn creating_and_revoking_tokens_are_events_and_secrets_are_never_stored() {
     // The admin token `serve` creates on a first start is an event too.
     let mut app = serve(dir, &[]);
     let printed = app.printed_token.clone().expect("no admin token printed");
-    app.sigterm();
-    assert!(app.wait_exit(Duration::from_secs(60)).success());
+    app.stop();
     let (n_served, tip_served) = log_state(&data);
     assert_eq!(n_served, n_seeded + 1);
 
@@ -148,8 +146,7 @@ fn creating_and_revoking_tokens_are_events_and_secrets_are_never_stored() {
     let mut app = app.restart(&[]);
     app.get_as(&ops, "/api/leads").ok();
     app.get_as(&old, "/api/leads").error(401, "unauthorized");
-    app.sigterm();
-    assert!(app.wait_exit(Duration::from_secs(60)).success());
+    app.stop();
     for secret in [&printed, &ops, &old] {
         let digits = secret.strip_prefix("ldg_").unwrap();
         for needle in [secret.as_bytes(), digits.as_bytes(), &hex_bytes(digits)] {

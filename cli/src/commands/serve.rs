@@ -42,11 +42,6 @@ impl Args {
                 "leadger: no API token existed, so an admin token named `admin` was created; it is shown only once"
             );
         }
-        let listener = TcpListener::bind(&self.addr)
-            .with_context(|| format!("cannot listen on {}", self.addr))?;
-        let bound = listener.local_addr()?;
-        writeln!(out, "listening on http://{bound}")?;
-        out.flush()?;
         let config = leadger_http::Config {
             max_upload_bytes: self.max_upload_mb.saturating_mul(MIB),
             ..Default::default()
@@ -55,12 +50,23 @@ impl Args {
             .enable_all()
             .build()
             .context("cannot start the async runtime")?;
+        // The signal handlers go in before the address is printed: whoever
+        // reads it may stop the server at once.
+        let shutdown = {
+            let _in_runtime = runtime.enter();
+            leadger_http::shutdown_signal().context("cannot install the signal handlers")?
+        };
+        let listener = TcpListener::bind(&self.addr)
+            .with_context(|| format!("cannot listen on {}", self.addr))?;
+        let bound = listener.local_addr()?;
+        writeln!(out, "listening on http://{bound}")?;
+        out.flush()?;
         runtime
             .block_on(leadger_http::serve(
                 listener,
                 Arc::new(ledger),
                 config,
-                leadger_http::shutdown_signal(),
+                shutdown,
             ))
             .context("the server failed")?;
         // Dropping the runtime waits for work still on the blocking pool
