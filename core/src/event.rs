@@ -406,6 +406,135 @@ pub fn row_head(payload: &[u8]) -> Result<RowHead<'_>, crate::codec::CodecError>
     }
 }
 
+/// What projecting a lead's creation, or one of its contacts,
+/// communications or opportunities, needs of the event: read from its
+/// encoding ([`lean`]) without decoding the values it carries, which the
+/// projections do not copy (a lead at version 1 is kept as its events'
+/// sequence numbers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lean {
+    LeadCreated {
+        crm_id: CrmId,
+        kind: Kind,
+        /// The lead name and export value, as text (empty / `None` when
+        /// the event has none).
+        lead_name: String,
+        export_value: Option<String>,
+    },
+    /// A `ContactCreated`, `CommunicationCreated` or `OpportunityCreated`.
+    Sub { crm_id: CrmId },
+}
+
+/// A [`Value`] borrowed from its encoding (the same variants in the same
+/// order).
+#[derive(Deserialize)]
+enum ValueRef<'a> {
+    Text(&'a str),
+    Integer(i64),
+    Decimal(rust_decimal::Decimal),
+    Date(chrono::NaiveDate),
+    DateTime(chrono::NaiveDateTime),
+    Bool(bool),
+}
+
+impl ValueRef<'_> {
+    fn text(&self) -> String {
+        match self {
+            ValueRef::Text(s) => (*s).to_owned(),
+            ValueRef::Integer(n) => Value::Integer(*n).to_string(),
+            ValueRef::Decimal(d) => Value::Decimal(*d).to_string(),
+            ValueRef::Date(d) => Value::Date(*d).to_string(),
+            ValueRef::DateTime(d) => Value::DateTime(*d).to_string(),
+            ValueRef::Bool(b) => Value::Bool(*b).to_string(),
+        }
+    }
+}
+
+/// [`Event`]'s variants, in the same order, mirroring only what [`Lean`]
+/// needs (a variant added to [`Event`] is added here too; the tests
+/// decode one of each).
+#[derive(Deserialize)]
+enum EventLean<'a> {
+    ReferenceSeeded,
+    ListItemAdded,
+    ListItemRetired,
+    FileReceived,
+    RowValidated,
+    PreviewSummarised,
+    LeadCreated {
+        #[allow(dead_code)]
+        import_id: ImportId,
+        #[allow(dead_code)]
+        row: u32,
+        crm_id: CrmId,
+        kind: Kind,
+        #[serde(borrow)]
+        fields: Vec<(FieldId, ValueRef<'a>)>,
+    },
+    LeadUpdated,
+    ContactCreated {
+        #[allow(dead_code)]
+        import_id: ImportId,
+        #[allow(dead_code)]
+        row: u32,
+        crm_id: CrmId,
+    },
+    CommunicationCreated {
+        #[allow(dead_code)]
+        import_id: ImportId,
+        #[allow(dead_code)]
+        row: u32,
+        crm_id: CrmId,
+    },
+    OpportunityCreated {
+        #[allow(dead_code)]
+        import_id: ImportId,
+        #[allow(dead_code)]
+        row: u32,
+        crm_id: CrmId,
+    },
+    ImportCommitted,
+    TokenCreated,
+    TokenRevoked,
+}
+
+/// The [`Lean`] reading of an encoded event (an envelope's payload):
+/// `Ok(None)` for an event it does not cover.
+pub fn lean(payload: &[u8]) -> Result<Option<Lean>, crate::codec::CodecError> {
+    let text_of = |fields: &[(FieldId, ValueRef<'_>)], field: FieldId| {
+        fields
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, v)| v.text())
+    };
+    Ok(match crate::codec::decode_head(payload)? {
+        EventLean::LeadCreated {
+            crm_id,
+            kind,
+            fields,
+            ..
+        } => Some(Lean::LeadCreated {
+            crm_id,
+            kind,
+            lead_name: text_of(&fields, crate::catalogue::ids::LEAD_NAME).unwrap_or_default(),
+            export_value: text_of(&fields, crate::catalogue::ids::EXPORT_VALUE),
+        }),
+        EventLean::ContactCreated { crm_id, .. }
+        | EventLean::CommunicationCreated { crm_id, .. }
+        | EventLean::OpportunityCreated { crm_id, .. } => Some(Lean::Sub { crm_id }),
+        EventLean::ReferenceSeeded
+        | EventLean::ListItemAdded
+        | EventLean::ListItemRetired
+        | EventLean::FileReceived
+        | EventLean::RowValidated
+        | EventLean::PreviewSummarised
+        | EventLean::LeadUpdated
+        | EventLean::ImportCommitted
+        | EventLean::TokenCreated
+        | EventLean::TokenRevoked => None,
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -425,6 +554,108 @@ mod tests {
                 value: "x".into(),
                 message: "odd".into(),
             }],
+        }
+    }
+
+    #[test]
+    fn a_lean_reading_reads_what_the_full_decoding_reads() {
+        use crate::catalogue::ids;
+        let fields = vec![
+            (ids::LEAD_NAME, Value::Integer(1234)),
+            (ids::EXPORT_VALUE, Value::Text("EXP-9".into())),
+            (FieldId(9), Value::Bool(true)),
+        ];
+        let created = Event::LeadCreated {
+            import_id: 3,
+            row: 4,
+            crm_id: 77,
+            kind: Kind::Organizations,
+            fields: fields.clone(),
+        };
+        assert_eq!(
+            lean(&codec::encode(&created).unwrap()).unwrap(),
+            Some(Lean::LeadCreated {
+                crm_id: 77,
+                kind: Kind::Organizations,
+                lead_name: Value::Integer(1234).to_string(),
+                export_value: Some("EXP-9".into()),
+            })
+        );
+        let unnamed = Event::LeadCreated {
+            import_id: 3,
+            row: 4,
+            crm_id: 78,
+            kind: Kind::Leads,
+            fields: vec![(FieldId(9), Value::Bool(false))],
+        };
+        assert_eq!(
+            lean(&codec::encode(&unnamed).unwrap()).unwrap(),
+            Some(Lean::LeadCreated {
+                crm_id: 78,
+                kind: Kind::Leads,
+                lead_name: String::new(),
+                export_value: None,
+            })
+        );
+        let subs = [
+            Event::ContactCreated {
+                import_id: 3,
+                row: 4,
+                crm_id: 77,
+                fields: fields.clone(),
+            },
+            Event::CommunicationCreated {
+                import_id: 3,
+                row: 4,
+                crm_id: 77,
+                fields: fields.clone(),
+            },
+            Event::OpportunityCreated {
+                import_id: 3,
+                row: 4,
+                crm_id: 77,
+                fields,
+            },
+        ];
+        for sub in subs {
+            assert_eq!(
+                lean(&codec::encode(&sub).unwrap()).unwrap(),
+                Some(Lean::Sub { crm_id: 77 }),
+                "{sub:?}"
+            );
+        }
+        let others = [
+            row(RowOutcome::Invalid),
+            Event::LeadUpdated {
+                import_id: 3,
+                row: 4,
+                crm_id: 77,
+                version: 2,
+                changes: Vec::new(),
+            },
+            Event::TokenRevoked { name: "t".into() },
+            Event::TokenCreated {
+                name: "t".into(),
+                role: Role::Admin,
+                token_hash: [0; 32],
+            },
+            Event::ImportCommitted {
+                import_id: 3,
+                counts: CommitCounts::default(),
+                events: 9,
+                fields_touched: 0,
+            },
+            Event::ListItemAdded {
+                list: ListName::LeadSource,
+                item: "x".into(),
+            },
+        ];
+        for other in others {
+            assert_eq!(
+                lean(&codec::encode(&other).unwrap()).unwrap(),
+                None,
+                "{other:?}"
+            );
         }
     }
 

@@ -10,6 +10,7 @@ use std::sync::mpsc::{Receiver, SyncSender};
 
 use super::events::EventCursor;
 use super::LedgerError;
+use crate::event;
 use crate::log::{self, Recorded};
 use crate::projection;
 use crate::store::Store;
@@ -22,6 +23,9 @@ pub(super) const BATCHES_IN_FLIGHT: usize = 8;
 pub(super) enum Fed {
     /// A projected event: its hash checked, decoded.
     Event(Box<Recorded>),
+    /// A lead's creation or one of its sub-records: its hash checked,
+    /// read lean (what the projections need, not the values).
+    Lean(u64, event::Lean),
     /// An event that projects nothing (a plan row): read, not decoded.
     Unprojected(u64),
     /// Events not read at all: the append that wrote them said they
@@ -84,10 +88,24 @@ fn read_into<S: Store>(
                 batch.push(Ok(Fed::Unprojected(seq)));
             } else {
                 let hash = log::check_hash(seq, bytes)?;
-                batch.push(Ok(Fed::Event(Box::new(log::decode_payload(
-                    envelope.to_envelope(),
-                    hash,
-                )?))));
+                // Most of a commit is leads and their sub-records, whose
+                // values the projections do not copy: only their keys are
+                // read, without copying the envelope or the values.
+                let lean = match envelope.type_tag {
+                    "LeadCreated"
+                    | "ContactCreated"
+                    | "CommunicationCreated"
+                    | "OpportunityCreated" => event::lean(envelope.payload).map_err(|source| {
+                        LedgerError::Corrupt(format!("event {seq} cannot be decoded: {source}"))
+                    })?,
+                    _ => None,
+                };
+                batch.push(Ok(match lean {
+                    Some(lean) => Fed::Lean(seq, lean),
+                    None => {
+                        Fed::Event(Box::new(log::decode_payload(envelope.to_envelope(), hash)?))
+                    }
+                }));
             }
             next += 1;
         }

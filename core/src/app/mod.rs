@@ -483,6 +483,13 @@ impl<S: Store> Ledger<S> {
                         }
                         projection::apply(&mut ov, *rec)?;
                     }
+                    feed::Fed::Lean(seq, lean) => {
+                        debug_assert_eq!(seq, next);
+                        if let crate::event::Lean::LeadCreated { kind, .. } = &lean {
+                            created[view::kind_index(*kind)] += 1;
+                        }
+                        projection::apply_lean(&mut ov, seq, lean)?;
+                    }
                 }
                 next += 1;
                 n += 1;

@@ -17,7 +17,7 @@ pub mod records;
 
 use crate::catalogue::ids;
 use crate::codec;
-use crate::event::{Event, FieldChange, Fields, ImportId};
+use crate::event::{CrmId, Event, FieldChange, Fields, ImportId, Kind, Lean};
 use crate::log::Recorded;
 use crate::reference::ReferenceData;
 use crate::store::{StoreError, Table};
@@ -184,15 +184,8 @@ pub fn apply(ov: &mut Overlay<'_>, rec: Recorded) -> Result<(), ProjectionError>
             ..
         } => {
             let lead_name = field_text(&fields, ids::LEAD_NAME).unwrap_or_default();
-            ov.index_put(keys::by_name(kind, &lead_name, crm_id), crm_id);
-            if let Some(export) = field_text(&fields, ids::EXPORT_VALUE) {
-                ov.index_put(keys::by_export(kind, &export), crm_id);
-            }
-            ov.create_lead(crm_id, seq);
-            let count_key = keys::count(kind);
-            let count = load_u64(ov, Table::ProjMeta, &count_key)?;
-            save(ov, Table::ProjMeta, count_key, &(count + 1))?;
-            raise_counter(ov, keys::NEXT_CRM_ID, crm_id + 1)?;
+            let export = field_text(&fields, ids::EXPORT_VALUE);
+            lead_created(ov, seq, crm_id, kind, &lead_name, export.as_deref())?;
         }
         Event::LeadUpdated {
             crm_id,
@@ -212,9 +205,7 @@ pub fn apply(ov: &mut Overlay<'_>, rec: Recorded) -> Result<(), ProjectionError>
         | Event::CommunicationCreated { .. }
         | Event::OpportunityCreated { .. }) => {
             let crm_id = records::sub_of(&event).unwrap_or_default();
-            if !ov.add_sub(seq, event)? {
-                return Err(inconsistent(seq, format!("lead {crm_id} is unknown")));
-            }
+            sub_created(ov, seq, crm_id, |_| Ok(event))?;
         }
         Event::ImportCommitted {
             import_id,
@@ -266,6 +257,61 @@ pub fn apply(ov: &mut Overlay<'_>, rec: Recorded) -> Result<(), ProjectionError>
         }
     }
     Ok(())
+}
+
+/// Applies an event read lean ([`crate::event::lean`]): what [`apply`]
+/// does with the whole event, by the same functions. A sub-record of a
+/// lead updated since its creation (which this code never records) needs
+/// the whole event, and reads it from the log.
+pub fn apply_lean(ov: &mut Overlay<'_>, seq: u64, lean: Lean) -> Result<(), ProjectionError> {
+    match lean {
+        Lean::LeadCreated {
+            crm_id,
+            kind,
+            lead_name,
+            export_value,
+        } => lead_created(ov, seq, crm_id, kind, &lead_name, export_value.as_deref()),
+        Lean::Sub { crm_id } => sub_created(ov, seq, crm_id, |store| {
+            leads::EventReader::new(store).read(seq).map(|r| r.event)
+        }),
+    }
+}
+
+/// A lead created by the event at `seq`: its index entries, its page
+/// entry, its kind's count and the next CRM ID.
+fn lead_created(
+    ov: &mut Overlay<'_>,
+    seq: u64,
+    crm_id: CrmId,
+    kind: Kind,
+    lead_name: &str,
+    export: Option<&str>,
+) -> Result<(), ProjectionError> {
+    ov.index_put(keys::by_name(kind, lead_name, crm_id), crm_id);
+    if let Some(export) = export {
+        ov.index_put(keys::by_export(kind, export), crm_id);
+    }
+    ov.create_lead(crm_id, seq);
+    let count_key = keys::count(kind);
+    let count = load_u64(ov, Table::ProjMeta, &count_key)?;
+    save(ov, Table::ProjMeta, count_key, &(count + 1))?;
+    raise_counter(ov, keys::NEXT_CRM_ID, crm_id + 1)?;
+    Ok(())
+}
+
+/// A contact, communication or opportunity of lead `crm_id`, created by
+/// the event at `seq` (`event` gives the whole event, when it is needed).
+fn sub_created(
+    ov: &mut Overlay<'_>,
+    seq: u64,
+    crm_id: CrmId,
+    event: impl FnOnce(&dyn crate::store::Store) -> Result<Event, StoreError>,
+) -> Result<(), ProjectionError> {
+    if ov.add_sub(seq, crm_id, event)? {
+        Ok(())
+    } else {
+        Err(inconsistent(seq, format!("lead {crm_id} is unknown")))
+    }
 }
 
 /// Adds or retires a list item in the reference data.

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::index;
 use super::leads::{self, EventReader, LeadPage};
-use super::records::{self, LeadRecord};
+use super::records::LeadRecord;
 use crate::codec::CodecError;
 use crate::event::{CrmId, Event};
 use crate::store::{Store, StoreError, Table, WriteBatch};
@@ -70,14 +70,17 @@ impl<'a> Overlay<'a> {
         self.paged.insert(crm_id, vec![seq]);
     }
 
-    /// Adds the contact, communication or opportunity that `event` (at
-    /// `seq`) creates to its lead: to the record of an updated lead, to
-    /// the events of one at version 1. `Ok(false)` when there is no such
-    /// lead (or the event creates none).
-    pub fn add_sub(&mut self, seq: u64, event: Event) -> Result<bool, OverlayError> {
-        let Some(crm_id) = records::sub_of(&event) else {
-            return Ok(false);
-        };
+    /// Adds a contact, communication or opportunity, created by the event
+    /// at `seq`, to lead `crm_id`: to the events of a lead at version 1,
+    /// or to the record of one updated since (only then is the whole event
+    /// needed: `event` gives it). `Ok(false)` when there is no such lead or
+    /// the event is not one of its sub-records.
+    pub fn add_sub(
+        &mut self,
+        seq: u64,
+        crm_id: CrmId,
+        event: impl FnOnce(&dyn Store) -> Result<Event, StoreError>,
+    ) -> Result<bool, OverlayError> {
         if !self.current.contains_key(&crm_id) && !self.paged.contains_key(&crm_id) {
             if let Some(record) = leads::load_current(self.store, crm_id)? {
                 self.current.insert(crm_id, record);
@@ -88,6 +91,7 @@ impl<'a> Overlay<'a> {
             }
         }
         if let Some(record) = self.current.get_mut(&crm_id) {
+            let event = event(self.store)?;
             return Ok(record.add_sub(seq, event));
         }
         match self.paged.get_mut(&crm_id) {
