@@ -78,12 +78,82 @@ pub fn decode_head<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Code
     }
 }
 
+/// Reads values one after another from an encoding, borrowing, and says
+/// where each one lies in it: for splicing an encoded part of one value
+/// into the encoding of another ([`encode_spliced`]), which bincode's
+/// sequential layout (no lengths or offsets around a struct's fields)
+/// allows.
+pub struct Reader<'de> {
+    bytes: &'de [u8],
+    pos: usize,
+}
+
+impl<'de> Reader<'de> {
+    /// A reader after the format tag of `bytes`.
+    pub fn new(bytes: &'de [u8]) -> Result<Self, CodecError> {
+        match bytes.split_first() {
+            None => Err(CodecError::Empty),
+            Some((&TAG_BINCODE2, _)) => Ok(Reader { bytes, pos: 1 }),
+            Some((&other, _)) => Err(CodecError::UnknownTag(other)),
+        }
+    }
+
+    /// The next value, and the range of `bytes` it was read from.
+    pub fn read<T: Deserialize<'de>>(&mut self) -> Result<(T, std::ops::Range<usize>), CodecError> {
+        let rest = self.bytes.get(self.pos..).ok_or(CodecError::Empty)?;
+        let (value, used) = bincode::serde::borrow_decode_from_slice(rest, config())
+            .map_err(|e| CodecError::Decode(e.to_string()))?;
+        let range = self.pos..self.pos + used;
+        self.pos += used;
+        Ok((value, range))
+    }
+}
+
+/// The encoding of `head` followed by `tail`, bytes of an encoding read
+/// with [`Reader`]: the encoding of a value whose last part is `tail`'s.
+pub fn encode_spliced<T: Serialize + ?Sized>(head: &T, tail: &[u8]) -> Result<Vec<u8>, CodecError> {
+    let mut out = Vec::with_capacity(16 + tail.len());
+    encode_into(head, &mut out)?;
+    out.extend_from_slice(tail);
+    Ok(out)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::value::Value;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_spliced_encoding_is_the_whole_encoding() {
+        #[derive(Serialize)]
+        struct Outer {
+            a: u64,
+            inner: Vec<(u8, String)>,
+            b: String,
+        }
+        let inner = vec![(3u8, "x".to_string()), (200, "yz".into())];
+        let bytes = encode(&Outer {
+            a: 70_000,
+            inner: inner.clone(),
+            b: "tail".into(),
+        })
+        .unwrap();
+        let mut reader = Reader::new(&bytes).unwrap();
+        let (a, _) = reader.read::<u64>().unwrap();
+        let (read, range) = reader.read::<Vec<(u8, &str)>>().unwrap();
+        assert_eq!((a, read), (70_000, vec![(3, "x"), (200, "yz")]));
+        let (b, _) = reader.read::<&str>().unwrap();
+        assert_eq!(b, "tail");
+        // (a, inner) encoded whole is (a) with inner's bytes spliced on.
+        assert_eq!(
+            encode_spliced(&(a,), &bytes[range]).unwrap(),
+            encode(&(a, inner)).unwrap()
+        );
+        assert!(matches!(reader.read::<u8>(), Err(CodecError::Decode(_))));
+        assert!(matches!(Reader::new(&[7]), Err(CodecError::UnknownTag(7))));
+    }
 
     #[test]
     fn round_trips_values() {

@@ -535,6 +535,183 @@ pub fn lean(payload: &[u8]) -> Result<Option<Lean>, crate::codec::CodecError> {
     })
 }
 
+/// An event ready to append: its envelope's stream and type, and its
+/// encoded payload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Encoded {
+    pub stream: Stream,
+    pub type_tag: &'static str,
+    pub schema: u16,
+    pub payload: Vec<u8>,
+}
+
+impl Encoded {
+    pub fn of(event: &Event) -> Result<Encoded, crate::codec::CodecError> {
+        let (type_tag, schema) = event.type_tag();
+        Ok(Encoded {
+            stream: event.stream(),
+            type_tag,
+            schema,
+            payload: crate::codec::encode(event)?,
+        })
+    }
+}
+
+/// The events that committing a planned create makes: the lead, then its
+/// contact, communication and opportunity, if the row has them.
+#[allow(clippy::too_many_arguments)]
+pub fn create_events(
+    import_id: ImportId,
+    row: u32,
+    crm_id: CrmId,
+    kind: Kind,
+    fields: Fields,
+    contact: Option<Fields>,
+    communication: Option<Fields>,
+    opportunity: Option<Fields>,
+) -> Vec<Event> {
+    let mut out = Vec::with_capacity(4);
+    out.push(Event::LeadCreated {
+        import_id,
+        row,
+        crm_id,
+        kind,
+        fields,
+    });
+    if let Some(fields) = contact {
+        out.push(Event::ContactCreated {
+            import_id,
+            row,
+            crm_id,
+            fields,
+        });
+    }
+    if let Some(fields) = communication {
+        out.push(Event::CommunicationCreated {
+            import_id,
+            row,
+            crm_id,
+            fields,
+        });
+    }
+    if let Some(fields) = opportunity {
+        out.push(Event::OpportunityCreated {
+            import_id,
+            row,
+            crm_id,
+            fields,
+        });
+    }
+    out
+}
+
+/// The variant indices of [`Event`] and [`RowOutcome`] that splicing
+/// writes and reads (their encoding; the tests check them against it).
+const ROW_VALIDATED: u32 = 4;
+const LEAD_CREATED: u32 = 6;
+const SUB_CREATED: [u32; 3] = [8, 9, 10];
+const SUB_TAGS: [&str; 3] = [
+    "ContactCreated",
+    "CommunicationCreated",
+    "OpportunityCreated",
+];
+const OUTCOME_CREATE: u32 = 1;
+
+/// A planned create read from its `RowValidated` event with its values
+/// left encoded: the commit's events for it ([`RawCreate::events`]) are
+/// made by splicing those bytes, which encode a `Fields` the same way in a
+/// plan row and in `LeadCreated`, `ContactCreated`, `CommunicationCreated`
+/// and `OpportunityCreated`, instead of decoding every value and encoding
+/// it again (a third of a commit's work on two threads).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawCreate {
+    pub row: u32,
+    pub lead_name: String,
+    payload: Vec<u8>,
+    fields: std::ops::Range<usize>,
+    /// The contact's, communication's and opportunity's fields, if any.
+    subs: [Option<std::ops::Range<usize>>; 3],
+    /// Bit `f` set for each field `f` the row writes.
+    pub touched: u64,
+}
+
+/// A field list read borrowed, for its field ids and its extent.
+type FieldsRef<'a> = Vec<(FieldId, ValueRef<'a>)>;
+
+impl RawCreate {
+    /// The create planned by an encoded `RowValidated` event (a payload),
+    /// or `None` when its outcome is not a create (or it is another event).
+    pub fn read(payload: &[u8]) -> Result<Option<RawCreate>, crate::codec::CodecError> {
+        let mut reader = crate::codec::Reader::new(payload)?;
+        if reader.read::<u32>()?.0 != ROW_VALIDATED {
+            return Ok(None);
+        }
+        let ((_import_id, row, lead_name, outcome), _): ((ImportId, u32, &str, u32), _) =
+            reader.read()?;
+        if outcome != OUTCOME_CREATE {
+            return Ok(None);
+        }
+        let mut touched = 0u64;
+        let mut touch = |fields: &FieldsRef<'_>| {
+            for (f, _) in fields {
+                touched |= 1u64 << f.0;
+            }
+        };
+        let (lead, fields) = reader.read::<FieldsRef<'_>>()?;
+        touch(&lead);
+        let mut subs: [Option<std::ops::Range<usize>>; 3] = [None, None, None];
+        for sub in &mut subs {
+            let (read, range) = reader.read::<Option<FieldsRef<'_>>>()?;
+            if let Some(read) = read {
+                touch(&read);
+                // After the byte that says `Some`.
+                *sub = Some(range.start + 1..range.end);
+            }
+        }
+        Ok(Some(RawCreate {
+            row,
+            lead_name: lead_name.to_owned(),
+            payload: payload.to_vec(),
+            fields,
+            subs,
+            touched,
+        }))
+    }
+
+    /// The events committing this create makes: the lead, then each of
+    /// its contact, communication and opportunity (what [`Event`]'s
+    /// `LeadCreated`, `ContactCreated`, ... encode to).
+    pub fn events(
+        &self,
+        import_id: ImportId,
+        crm_id: CrmId,
+        kind: Kind,
+    ) -> Result<Vec<Encoded>, crate::codec::CodecError> {
+        let encoded = |type_tag, payload| Encoded {
+            stream: Stream::Import(import_id),
+            type_tag,
+            schema: 1,
+            payload,
+        };
+        let mut out = Vec::with_capacity(4);
+        let head = (LEAD_CREATED, import_id, self.row, crm_id, kind);
+        out.push(encoded(
+            "LeadCreated",
+            crate::codec::encode_spliced(&head, &self.payload[self.fields.clone()])?,
+        ));
+        for ((sub, variant), tag) in self.subs.iter().zip(SUB_CREATED).zip(SUB_TAGS) {
+            if let Some(range) = sub {
+                let head = (variant, import_id, self.row, crm_id);
+                out.push(encoded(
+                    tag,
+                    crate::codec::encode_spliced(&head, &self.payload[range.clone()])?,
+                ));
+            }
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -554,6 +731,110 @@ mod tests {
                 value: "x".into(),
                 message: "odd".into(),
             }],
+        }
+    }
+
+    #[test]
+    fn spliced_creates_encode_as_the_decoded_ones() {
+        use crate::catalogue::ids;
+        let fields = |n: i64| -> Fields {
+            vec![
+                (ids::LEAD_NAME, Value::Text(format!("Lead {n} ünïcode"))),
+                (FieldId(5), Value::Integer(n * 1_000_003)),
+                (
+                    FieldId(9),
+                    Value::Decimal(rust_decimal::Decimal::new(n * 1234, 2)),
+                ),
+                (
+                    FieldId(12),
+                    Value::Date(chrono::NaiveDate::from_ymd_opt(2020, 1, 1 + n as u32).unwrap()),
+                ),
+                (FieldId(31), Value::Bool(n % 2 == 0)),
+            ]
+        };
+        for mask in 0..8u8 {
+            let sub = |bit: u8, n: i64| (mask & (1 << bit) != 0).then(|| fields(n));
+            let outcome = RowOutcome::Create {
+                fields: fields(1),
+                contact: sub(0, 2),
+                communication: sub(1, 3),
+                opportunity: sub(2, 4),
+            };
+            let plan_row = Event::RowValidated {
+                import_id: 300,
+                row: 70_000 + u32::from(mask),
+                lead_name: "Lead 1".into(),
+                outcome: outcome.clone(),
+                issues: vec![Issue {
+                    severity: Severity::Warning,
+                    row: 9,
+                    column: "Phone".into(),
+                    value: "x".into(),
+                    message: "odd".into(),
+                }],
+            };
+            let raw = RawCreate::read(&codec::encode(&plan_row).unwrap())
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (raw.row, raw.lead_name.as_str()),
+                (70_000 + u32::from(mask), "Lead 1")
+            );
+            let RowOutcome::Create {
+                fields,
+                contact,
+                communication,
+                opportunity,
+            } = outcome
+            else {
+                unreachable!()
+            };
+            let mut touched = 0u64;
+            for list in [
+                Some(&fields),
+                contact.as_ref(),
+                communication.as_ref(),
+                opportunity.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for (f, _) in list {
+                    touched |= 1 << f.0;
+                }
+            }
+            assert_eq!(raw.touched, touched);
+            let decoded: Vec<Encoded> = create_events(
+                300,
+                raw.row,
+                1 << 40,
+                Kind::Organizations,
+                fields,
+                contact,
+                communication,
+                opportunity,
+            )
+            .iter()
+            .map(|e| Encoded::of(e).unwrap())
+            .collect();
+            assert_eq!(decoded.len(), 1 + mask.count_ones() as usize);
+            assert_eq!(
+                raw.events(300, 1 << 40, Kind::Organizations).unwrap(),
+                decoded
+            );
+        }
+        for not_a_create in [
+            row(RowOutcome::Invalid),
+            row(RowOutcome::Unchanged {
+                crm_id: 4,
+                base_version: 1,
+            }),
+            Event::TokenRevoked { name: "t".into() },
+        ] {
+            assert_eq!(
+                RawCreate::read(&codec::encode(&not_a_create).unwrap()).unwrap(),
+                None
+            );
         }
     }
 

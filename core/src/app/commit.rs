@@ -3,9 +3,9 @@
 
 use std::collections::VecDeque;
 
-use super::plan::{self, PlanAhead};
+use super::plan::{self, PlanAhead, PlanStep};
 use super::report::{CommitReport, StreamedCommitReport};
-use super::{Ledger, LedgerError, NoProgress, Progress};
+use super::{Ledger, LedgerError, NoProgress, Outgoing, Progress};
 use crate::catalogue::ids;
 use crate::event::{CommitCounts, Event, ImportId, Kind, RowOutcome};
 use crate::matching::CrmView;
@@ -25,7 +25,7 @@ struct CommitEvents<'a> {
     import_id: ImportId,
     kind: Kind,
     next_crm_id: u64,
-    pending: VecDeque<Event>,
+    pending: VecDeque<Outgoing>,
     counts: CommitCounts,
     fields_touched: u64,
     n_events: u64,
@@ -52,6 +52,30 @@ impl CommitEvents<'_> {
         check_not_stale(view, import_id, kind, planned)
     }
 
+    /// Checks one step of the plan (when rows are checked) and queues
+    /// its events.
+    fn plan_step(&mut self, step: PlanStep) -> Result<(), LedgerError> {
+        match step {
+            PlanStep::Row(planned) => {
+                if self.check_stale {
+                    Self::check(&self.view, self.import_id, self.kind, &planned)?;
+                }
+                self.plan_events(planned);
+            }
+            // Read raw only when rows are not checked (`read_ahead`).
+            PlanStep::Create(raw) => {
+                let crm_id = self.next_crm_id;
+                self.next_crm_id += 1;
+                self.counts.created += 1;
+                self.fields_touched |= raw.touched;
+                let events = raw.events(self.import_id, crm_id, self.kind)?;
+                self.pending
+                    .extend(events.into_iter().map(Outgoing::Encoded));
+            }
+        }
+        Ok(())
+    }
+
     fn plan_events(&mut self, planned: PlannedRow) {
         let import_id = self.import_id;
         let row = planned.row;
@@ -65,41 +89,31 @@ impl CommitEvents<'_> {
                 let crm_id = self.next_crm_id;
                 self.next_crm_id += 1;
                 self.counts.created += 1;
-                touch(&mut self.fields_touched, &fields);
-                self.pending.push_back(Event::LeadCreated {
-                    import_id,
-                    row,
-                    crm_id,
-                    kind: self.kind,
-                    fields,
-                });
-                if let Some(fields) = contact {
-                    touch(&mut self.fields_touched, &fields);
-                    self.pending.push_back(Event::ContactCreated {
+                for list in [
+                    Some(&fields),
+                    contact.as_ref(),
+                    communication.as_ref(),
+                    opportunity.as_ref(),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    touch(&mut self.fields_touched, list);
+                }
+                self.pending.extend(
+                    crate::event::create_events(
                         import_id,
                         row,
                         crm_id,
+                        self.kind,
                         fields,
-                    });
-                }
-                if let Some(fields) = communication {
-                    touch(&mut self.fields_touched, &fields);
-                    self.pending.push_back(Event::CommunicationCreated {
-                        import_id,
-                        row,
-                        crm_id,
-                        fields,
-                    });
-                }
-                if let Some(fields) = opportunity {
-                    touch(&mut self.fields_touched, &fields);
-                    self.pending.push_back(Event::OpportunityCreated {
-                        import_id,
-                        row,
-                        crm_id,
-                        fields,
-                    });
-                }
+                        contact,
+                        communication,
+                        opportunity,
+                    )
+                    .into_iter()
+                    .map(Outgoing::Event),
+                );
             }
             RowOutcome::Update {
                 crm_id,
@@ -110,13 +124,13 @@ impl CommitEvents<'_> {
                 for c in &changes {
                     self.fields_touched |= 1u64 << c.field.0;
                 }
-                self.pending.push_back(Event::LeadUpdated {
+                self.pending.push_back(Outgoing::Event(Event::LeadUpdated {
                     import_id,
                     row,
                     crm_id,
                     version: base_version + 1,
                     changes,
-                });
+                }));
             }
             RowOutcome::Unchanged { .. } => self.counts.unchanged += 1,
             // A preview with invalid rows has errors and is never committed.
@@ -126,7 +140,7 @@ impl CommitEvents<'_> {
 }
 
 impl Iterator for CommitEvents<'_> {
-    type Item = Result<Event, LedgerError>;
+    type Item = Result<Outgoing, LedgerError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -138,18 +152,12 @@ impl Iterator for CommitEvents<'_> {
                 return None;
             }
             match self.rows.next() {
-                Some(planned) => match planned.and_then(|p| {
-                    if self.check_stale {
-                        Self::check(&self.view, self.import_id, self.kind, &p)?;
-                    }
-                    Ok(p)
-                }) {
-                    Ok(planned) => {
+                Some(step) => match step.and_then(|step| self.plan_step(step)) {
+                    Ok(()) => {
                         self.n_rows += 1;
                         if self.n_rows.is_multiple_of(4096) {
                             self.progress.advance(self.n_rows);
                         }
-                        self.plan_events(planned)
                     }
                     Err(e) => {
                         self.finished = true;
@@ -160,12 +168,12 @@ impl Iterator for CommitEvents<'_> {
                     self.finished = true;
                     let mut counts = self.counts;
                     counts.imported = counts.created + counts.updated + counts.unchanged;
-                    return Some(Ok(Event::ImportCommitted {
+                    return Some(Ok(Outgoing::Event(Event::ImportCommitted {
                         import_id: self.import_id,
                         counts,
                         events: self.n_events,
                         fields_touched: self.fields_touched,
-                    }));
+                    })));
                 }
             }
         }
@@ -258,7 +266,8 @@ impl<S: Store> Ledger<S> {
         };
         std::thread::scope(|scope| {
             let state = &state;
-            scope.spawn(move || plan::read_ahead(self, state, &tx, spool));
+            let raw_creates = unchanged_since_preview;
+            scope.spawn(move || plan::read_ahead(self, state, raw_creates, &tx, spool));
             // On an error `events` is dropped with its receiver, which
             // stops the reading thread; the scope waits for it.
             self.append(actor, events, &NoProgress)

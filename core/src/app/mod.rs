@@ -36,7 +36,7 @@ pub use error::LedgerError;
 pub use preview::PreviewImport;
 
 use crate::codec;
-use crate::event::{Event, Stream};
+use crate::event::{Encoded, Event, Stream};
 use crate::log::{self, Envelope, LogHead};
 use crate::projection::{self, keys, overlay::Overlay};
 use crate::read::Limits;
@@ -120,6 +120,19 @@ const HEAD: &[u8] = b"head";
 /// 10% slower (docs/PERFORMANCE.md, `cargo bench --bench import --
 /// --sled-probe`).
 const BLOCK_BYTES: usize = 2048;
+
+/// An event for [`Ledger::append`]: whole, or already encoded (a commit's
+/// creates, spliced from their plan rows: `event::RawCreate`).
+pub(crate) enum Outgoing {
+    Event(Event),
+    Encoded(Encoded),
+}
+
+impl From<Event> for Outgoing {
+    fn from(event: Event) -> Self {
+        Outgoing::Event(event)
+    }
+}
 
 /// Chunks of events sent to the log's writer and not yet written.
 const WRITES_IN_FLIGHT: usize = 2;
@@ -236,7 +249,7 @@ impl<S: Store> Ledger<S> {
     fn append(
         &self,
         actor: &str,
-        events: impl Iterator<Item = Result<Event, LedgerError>>,
+        events: impl Iterator<Item = Result<impl Into<Outgoing>, LedgerError>>,
         progress: &dyn Progress,
     ) -> Result<std::ops::Range<u64>, LedgerError> {
         let head = self.head()?;
@@ -262,7 +275,7 @@ impl<S: Store> Ledger<S> {
         &self,
         actor: &str,
         head: LogHead,
-        events: impl Iterator<Item = Result<Event, LedgerError>>,
+        events: impl Iterator<Item = Result<impl Into<Outgoing>, LedgerError>>,
     ) -> Result<(u64, Vec<Range<u64>>), LedgerError> {
         // The chunks of events before the last are written by a second
         // thread while this one builds, encodes and seals the next: sled's
@@ -306,7 +319,7 @@ impl<S: Store> Ledger<S> {
         &self,
         actor: &str,
         head: LogHead,
-        events: impl Iterator<Item = Result<Event, LedgerError>>,
+        events: impl Iterator<Item = Result<impl Into<Outgoing>, LedgerError>>,
         tx: &std::sync::mpsc::SyncSender<WriteBatch>,
     ) -> Result<(u64, Vec<Range<u64>>, WriteBatch), LedgerError> {
         let at_ms = self.now();
@@ -321,8 +334,11 @@ impl<S: Store> Ledger<S> {
         let mut in_batch = 0usize;
         let mut block = log::BlockBuilder::new(seq, BLOCK_BYTES + BLOCK_BYTES / 4);
         for event in events {
-            let event = event?;
-            let stream = event.stream();
+            let event = match event?.into() {
+                Outgoing::Event(event) => Encoded::of(&event)?,
+                Outgoing::Encoded(encoded) => encoded,
+            };
+            let stream = event.stream;
             let version = match versions.get_mut(&stream) {
                 Some(v) => {
                     *v += 1;
@@ -337,7 +353,7 @@ impl<S: Store> Ledger<S> {
                     current + 1
                 }
             };
-            let (type_tag, schema) = event.type_tag();
+            let (type_tag, schema) = (event.type_tag, event.schema);
             if type_tag == projection::UNPROJECTED {
                 run_start.get_or_insert(seq);
             } else if let Some(start) = run_start.take() {
@@ -352,7 +368,7 @@ impl<S: Store> Ledger<S> {
                 type_tag: type_tag.to_string(),
                 schema,
                 prev_hash: tip,
-                payload: codec::encode(&event)?,
+                payload: event.payload,
             };
             tip = block.push(&envelope)?;
             seq += 1;

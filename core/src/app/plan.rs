@@ -15,7 +15,7 @@ use super::events::EventCursor;
 use super::report::{self, CommitLeadView};
 use super::{Ledger, LedgerError};
 use crate::codec;
-use crate::event::{self, CrmId, Event, OutcomeHead};
+use crate::event::{self, CrmId, Event, OutcomeHead, RawCreate};
 use crate::log;
 use crate::projection;
 use crate::projection::records::{ImportState, PlannedRow};
@@ -50,6 +50,25 @@ impl<'a> PlanRows<'a> {
     }
 }
 
+/// The plan row a decoded event is, if it is one.
+fn planned(event: Event) -> Option<PlannedRow> {
+    match event {
+        Event::RowValidated {
+            row,
+            lead_name,
+            outcome,
+            issues,
+            ..
+        } => Some(PlannedRow {
+            row,
+            lead_name,
+            outcome,
+            issues,
+        }),
+        _ => None,
+    }
+}
+
 impl Iterator for PlanRows<'_> {
     type Item = Result<PlannedRow, LedgerError>;
 
@@ -63,23 +82,60 @@ impl Iterator for PlanRows<'_> {
             };
             match rec {
                 Ok(rec) => {
-                    if let Event::RowValidated {
-                        row,
-                        lead_name,
-                        outcome,
-                        issues,
-                        ..
-                    } = rec.event
-                    {
-                        return Some(Ok(PlannedRow {
-                            row,
-                            lead_name,
-                            outcome,
-                            issues,
-                        }));
+                    if let Some(planned) = planned(rec.event) {
+                        return Some(Ok(planned));
                     }
                 }
                 Err(e) => return Some(Err(e.into())),
+            }
+        }
+    }
+}
+
+/// A step of the plan as the commit reads it: a row decoded, or a create
+/// with its values left encoded, to be spliced into its events.
+pub(super) enum PlanStep {
+    Row(PlannedRow),
+    Create(RawCreate),
+}
+
+/// The plan that the commit applies, each event's hash checked, with the
+/// creates read raw when `raw_creates` (they need no staleness check:
+/// their values are only copied).
+struct PlanSteps<'a> {
+    events: EventCursor<'a>,
+    raw_creates: bool,
+}
+
+impl PlanSteps<'_> {
+    fn step(seq: u64, bytes: &[u8], raw_creates: bool) -> Result<Option<PlanStep>, LedgerError> {
+        let hash = log::check_hash(seq, bytes)?;
+        let envelope = log::open_head(seq, bytes)?;
+        if raw_creates {
+            let raw = RawCreate::read(envelope.payload)
+                .map_err(|source| log::LogError::Decode { seq, source })?;
+            if let Some(raw) = raw {
+                return Ok(Some(PlanStep::Create(raw)));
+            }
+        }
+        let rec = log::decode_payload(envelope.to_envelope(), hash)?;
+        Ok(planned(rec.event).map(PlanStep::Row))
+    }
+}
+
+impl Iterator for PlanSteps<'_> {
+    type Item = Result<PlanStep, LedgerError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let step = match self.events.next_event()? {
+                Ok((seq, bytes)) => Self::step(seq, bytes, self.raw_creates),
+                Err(e) => return Some(Err(e.into())),
+            };
+            match step {
+                Ok(Some(step)) => return Some(Ok(step)),
+                Ok(None) => {}
+                Err(e) => return Some(Err(e)),
             }
         }
     }
@@ -89,10 +145,10 @@ impl Iterator for PlanRows<'_> {
 const AHEAD_BATCH: usize = 256;
 pub(super) const AHEAD_BATCHES: usize = 8;
 
-pub(super) type AheadBatch = Vec<Result<PlannedRow, LedgerError>>;
+pub(super) type AheadBatch = Vec<Result<PlanStep, LedgerError>>;
 
-/// Reads the plan that the commit applies ([`PlanRows::new`]: each event's
-/// hash checked) on a second thread and hands the rows over in bounded
+/// Reads the plan that the commit applies (each event's hash checked;
+/// creates raw when `raw_creates`, see [`PlanSteps`]) on a second thread and hands the rows over in bounded
 /// batches; stops after an error or once the receiver is gone. Reading,
 /// checking and decoding the plan was a third of a commit's appending.
 ///
@@ -101,14 +157,23 @@ pub(super) type AheadBatch = Vec<Result<PlannedRow, LedgerError>>;
 pub(super) fn read_ahead<S: Store>(
     ledger: &Ledger<S>,
     state: &ImportState,
+    raw_creates: bool,
     tx: &std::sync::mpsc::SyncSender<AheadBatch>,
     spool: &mut HeadSpool,
 ) {
     let mut batch = Vec::with_capacity(AHEAD_BATCH);
-    for row in PlanRows::new(ledger, state) {
-        let row = row.and_then(|p| {
-            spool.push(p.row, &p.lead_name, OutcomeHead::of(&p.outcome))?;
-            Ok(p)
+    let (first, last) = state.preview_seqs;
+    let steps = PlanSteps {
+        events: EventCursor::new(&ledger.store, first + 1, last),
+        raw_creates,
+    };
+    for row in steps {
+        let row = row.and_then(|step| {
+            match &step {
+                PlanStep::Row(p) => spool.push(p.row, &p.lead_name, OutcomeHead::of(&p.outcome))?,
+                PlanStep::Create(c) => spool.push(c.row, &c.lead_name, OutcomeHead::Create)?,
+            }
+            Ok(step)
         });
         let failed = row.is_err();
         batch.push(row);
@@ -126,7 +191,7 @@ pub(super) fn read_ahead<S: Store>(
 }
 
 /// The receiving end of [`read_ahead`]: the plan's rows, in order.
-pub(super) type PlanAhead = super::feed::Batched<Result<PlannedRow, LedgerError>>;
+pub(super) type PlanAhead = super::feed::Batched<Result<PlanStep, LedgerError>>;
 
 /// One row of a preview's plan as the answers show it: its row, the name
 /// the preview showed, and what it plans (read with [`event::row_head`]:

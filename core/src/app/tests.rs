@@ -499,6 +499,72 @@ fn a_commit_right_after_its_preview_skips_the_staleness_reads() {
     );
 }
 
+/// A commit right after its preview splices its creates' values from the
+/// plan rows' bytes; one after another event decodes the plan. Both record
+/// the same events.
+#[test]
+fn spliced_and_decoded_commits_record_the_same_events() {
+    let mut csv = String::from(
+        "Lead Name,Export Value,Employees,Contact First Name,Contact Last Name,\
+         Communication Subject,Communication Date,Opportunity Title,Opportunity Amount\n",
+    );
+    for i in 0..60 {
+        let contact = if i % 2 == 0 { "Ann,Lée" } else { "," };
+        let communication = if i % 3 == 0 {
+            "Call,2026-03-01 14:30"
+        } else {
+            ","
+        };
+        let opportunity = if i % 5 < 2 {
+            "Order,\"12,500.50\""
+        } else {
+            ","
+        };
+        csv.push_str(&format!(
+            "Lead {i},E{i},{},{contact},{communication},{opportunity}\n",
+            i * 7
+        ));
+    }
+    let commit_events = |between: &dyn Fn(&Ledger<MemStore>)| {
+        let l = ledger(16);
+        let p = preview(&l, &csv);
+        assert_eq!(p.counts.errors, 0, "{:?}", p.rows.first());
+        between(&l);
+        l.commit(p.import_id, "t", &NoProgress).unwrap();
+        let info = l.import_state(p.import_id).unwrap().commit.unwrap();
+        (info.first_seq..=info.last_seq)
+            .map(|seq| {
+                let rec = l.event(seq).unwrap();
+                (rec.envelope.type_tag, rec.envelope.payload)
+            })
+            .collect::<Vec<_>>()
+    };
+    let spliced = commit_events(&|_| {});
+    let decoded = commit_events(&|l| {
+        l.add_list_item(crate::catalogue::ListName::Industry, "Space", "t")
+            .unwrap();
+    });
+    let tags = |events: &[(String, Vec<u8>)]| {
+        let mut n = std::collections::BTreeMap::new();
+        for (tag, _) in events {
+            *n.entry(tag.clone()).or_insert(0) += 1;
+        }
+        n
+    };
+    let expected: std::collections::BTreeMap<String, i32> = [
+        ("CommunicationCreated", 20),
+        ("ContactCreated", 30),
+        ("ImportCommitted", 1),
+        ("LeadCreated", 60),
+        ("OpportunityCreated", 24),
+    ]
+    .into_iter()
+    .map(|(t, n)| (t.to_string(), n))
+    .collect();
+    assert_eq!(tags(&spliced), expected);
+    assert_eq!(spliced, decoded);
+}
+
 /// `n` leads, each with a name and an export value.
 fn numbered_leads_csv(n: usize) -> String {
     let mut csv = String::from("Lead Name,Export Value\n");
