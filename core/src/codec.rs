@@ -98,6 +98,16 @@ impl<'de> Reader<'de> {
         }
     }
 
+    /// Where the next value starts in `bytes`.
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// Moves to `pos` of `bytes` (after a part walked by hand).
+    pub fn seek(&mut self, pos: usize) {
+        self.pos = pos;
+    }
+
     /// The next value, and the range of `bytes` it was read from.
     pub fn read<T: Deserialize<'de>>(&mut self) -> Result<(T, std::ops::Range<usize>), CodecError> {
         let rest = self.bytes.get(self.pos..).ok_or(CodecError::Empty)?;
@@ -106,6 +116,30 @@ impl<'de> Reader<'de> {
         let range = self.pos..self.pos + used;
         self.pos += used;
         Ok((value, range))
+    }
+}
+
+/// The variable-length unsigned integer at `pos` of `bytes`, as bincode's
+/// standard configuration writes one (a value under 251 in one byte, else
+/// a marker byte and 2, 4 or 8 little-endian bytes), and the position
+/// after it: for walking an encoding without decoding it.
+pub fn varint(bytes: &[u8], pos: usize) -> Result<(u64, usize), CodecError> {
+    let cut = || CodecError::Decode(format!("cut short at byte {pos}"));
+    let &first = bytes.get(pos).ok_or_else(cut)?;
+    let wide = |len: usize| -> Result<(u64, usize), CodecError> {
+        let raw = bytes.get(pos + 1..pos + 1 + len).ok_or_else(cut)?;
+        let mut le = [0u8; 8];
+        le[..len].copy_from_slice(raw);
+        Ok((u64::from_le_bytes(le), pos + 1 + len))
+    };
+    match first {
+        0..=250 => Ok((u64::from(first), pos + 1)),
+        251 => wide(2),
+        252 => wide(4),
+        253 => wide(8),
+        other => Err(CodecError::Decode(format!(
+            "byte {other} at {pos} does not start a u64"
+        ))),
     }
 }
 
@@ -153,6 +187,19 @@ mod tests {
         );
         assert!(matches!(reader.read::<u8>(), Err(CodecError::Decode(_))));
         assert!(matches!(Reader::new(&[7]), Err(CodecError::UnknownTag(7))));
+    }
+
+    proptest! {
+        #[test]
+        fn varints_read_as_bincode_writes_them(n in any::<u64>(), small in 0u64..70_000) {
+            for v in [n, small, small * 70_000, small * 70_000 * 70_000] {
+                let bytes = encode(&(v, 7u8)).unwrap();
+                let (read, after) = varint(&bytes, 1).unwrap();
+                prop_assert_eq!(read, v);
+                prop_assert_eq!(bytes[after], 7);
+                prop_assert!(varint(&bytes[..after - 1], 1).is_err());
+            }
+        }
     }
 
     #[test]

@@ -450,89 +450,83 @@ impl ValueRef<'_> {
     }
 }
 
-/// [`Event`]'s variants, in the same order, mirroring only what [`Lean`]
-/// needs (a variant added to [`Event`] is added here too; the tests
-/// decode one of each).
-#[derive(Deserialize)]
-enum EventLean<'a> {
-    ReferenceSeeded,
-    ListItemAdded,
-    ListItemRetired,
-    FileReceived,
-    RowValidated,
-    PreviewSummarised,
-    LeadCreated {
-        #[allow(dead_code)]
-        import_id: ImportId,
-        #[allow(dead_code)]
-        row: u32,
-        crm_id: CrmId,
-        kind: Kind,
-        #[serde(borrow)]
-        fields: Vec<(FieldId, ValueRef<'a>)>,
-    },
-    LeadUpdated,
-    ContactCreated {
-        #[allow(dead_code)]
-        import_id: ImportId,
-        #[allow(dead_code)]
-        row: u32,
-        crm_id: CrmId,
-    },
-    CommunicationCreated {
-        #[allow(dead_code)]
-        import_id: ImportId,
-        #[allow(dead_code)]
-        row: u32,
-        crm_id: CrmId,
-    },
-    OpportunityCreated {
-        #[allow(dead_code)]
-        import_id: ImportId,
-        #[allow(dead_code)]
-        row: u32,
-        crm_id: CrmId,
-    },
-    ImportCommitted,
-    TokenCreated,
-    TokenRevoked,
+/// The [`Lean`] reading of an encoded event (an envelope's payload):
+/// `Ok(None)` for an event it does not cover. The values are walked, not
+/// decoded ([`walk_fields`]), but for the lead name and export value.
+pub fn lean(payload: &[u8]) -> Result<Option<Lean>, crate::codec::CodecError> {
+    let mut reader = crate::codec::Reader::new(payload)?;
+    let (variant, _) = reader.read::<u32>()?;
+    if variant == LEAD_CREATED {
+        let ((_import_id, _row, crm_id, kind), _): ((ImportId, u32, CrmId, Kind), _) =
+            reader.read()?;
+        let (mut name, mut export) = (None, None);
+        walk_fields(payload, reader.pos(), |field, value| {
+            if field == crate::catalogue::ids::LEAD_NAME {
+                name = Some(value);
+            } else if field == crate::catalogue::ids::EXPORT_VALUE {
+                export = Some(value);
+            }
+        })?;
+        let mut text = |at: Option<std::ops::Range<usize>>| match at {
+            Some(range) => {
+                reader.seek(range.start);
+                reader.read::<ValueRef<'_>>().map(|(v, _)| Some(v.text()))
+            }
+            None => Ok(None),
+        };
+        return Ok(Some(Lean::LeadCreated {
+            crm_id,
+            kind,
+            lead_name: text(name)?.unwrap_or_default(),
+            export_value: text(export)?,
+        }));
+    }
+    if SUB_CREATED.contains(&variant) {
+        let ((_import_id, _row, crm_id), _): ((ImportId, u32, CrmId), _) = reader.read()?;
+        return Ok(Some(Lean::Sub { crm_id }));
+    }
+    Ok(None)
 }
 
-/// The [`Lean`] reading of an encoded event (an envelope's payload):
-/// `Ok(None)` for an event it does not cover.
-pub fn lean(payload: &[u8]) -> Result<Option<Lean>, crate::codec::CodecError> {
-    let text_of = |fields: &[(FieldId, ValueRef<'_>)], field: FieldId| {
-        fields
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, v)| v.text())
-    };
-    Ok(match crate::codec::decode_head(payload)? {
-        EventLean::LeadCreated {
-            crm_id,
-            kind,
-            fields,
-            ..
-        } => Some(Lean::LeadCreated {
-            crm_id,
-            kind,
-            lead_name: text_of(&fields, crate::catalogue::ids::LEAD_NAME).unwrap_or_default(),
-            export_value: text_of(&fields, crate::catalogue::ids::EXPORT_VALUE),
-        }),
-        EventLean::ContactCreated { crm_id, .. }
-        | EventLean::CommunicationCreated { crm_id, .. }
-        | EventLean::OpportunityCreated { crm_id, .. } => Some(Lean::Sub { crm_id }),
-        EventLean::ReferenceSeeded
-        | EventLean::ListItemAdded
-        | EventLean::ListItemRetired
-        | EventLean::FileReceived
-        | EventLean::RowValidated
-        | EventLean::PreviewSummarised
-        | EventLean::LeadUpdated
-        | EventLean::ImportCommitted
-        | EventLean::TokenCreated
-        | EventLean::TokenRevoked => None,
-    })
+/// Walks the field list (a [`Fields`]) encoded at `pos` of `bytes`
+/// without decoding its values: calls `each` with each field and the
+/// range of its encoded value, and returns the position after the list.
+/// It follows [`Value`]'s encoding: its variant, then text, a decimal, a
+/// date and a date-time as a length and bytes, an integer as a varint, a
+/// boolean as a byte (the tests check it against the decoding).
+pub fn walk_fields(
+    bytes: &[u8],
+    pos: usize,
+    mut each: impl FnMut(FieldId, std::ops::Range<usize>),
+) -> Result<usize, crate::codec::CodecError> {
+    use crate::codec::{varint, CodecError};
+    let cut = |at: usize| CodecError::Decode(format!("a field list is cut short at byte {at}"));
+    let (n, mut pos) = varint(bytes, pos)?;
+    for _ in 0..n {
+        let &field = bytes.get(pos).ok_or_else(|| cut(pos))?;
+        let start = pos + 1;
+        let (variant, after) = varint(bytes, start)?;
+        pos = match variant {
+            0 | 2 | 3 | 4 => {
+                let (len, after) = varint(bytes, after)?;
+                usize::try_from(len)
+                    .ok()
+                    .and_then(|len| after.checked_add(len))
+                    .filter(|end| *end <= bytes.len())
+                    .ok_or_else(|| cut(after))?
+            }
+            1 => varint(bytes, after)?.1,
+            5 if after < bytes.len() => after + 1,
+            5 => return Err(cut(after)),
+            other => {
+                return Err(CodecError::Decode(format!(
+                    "value variant {other} at byte {start} is unknown"
+                )))
+            }
+        };
+        each(FieldId(field), start..pos);
+    }
+    Ok(pos)
 }
 
 /// An event ready to append: its envelope's stream and type, and its
@@ -635,9 +629,6 @@ pub struct RawCreate {
     pub touched: u64,
 }
 
-/// A field list read borrowed, for its field ids and its extent.
-type FieldsRef<'a> = Vec<(FieldId, ValueRef<'a>)>;
-
 impl RawCreate {
     /// The create planned by an encoded `RowValidated` event (a payload),
     /// or `None` when its outcome is not a create (or it is another event).
@@ -652,20 +643,25 @@ impl RawCreate {
             return Ok(None);
         }
         let mut touched = 0u64;
-        let mut touch = |fields: &FieldsRef<'_>| {
-            for (f, _) in fields {
-                touched |= 1u64 << f.0;
-            }
-        };
-        let (lead, fields) = reader.read::<FieldsRef<'_>>()?;
-        touch(&lead);
+        let mut touch = |field: FieldId, _| touched |= 1u64 << field.0;
+        let start = reader.pos();
+        let end = walk_fields(payload, start, &mut touch)?;
+        let fields = start..end;
         let mut subs: [Option<std::ops::Range<usize>>; 3] = [None, None, None];
+        let mut pos = end;
         for sub in &mut subs {
-            let (read, range) = reader.read::<Option<FieldsRef<'_>>>()?;
-            if let Some(read) = read {
-                touch(&read);
-                // After the byte that says `Some`.
-                *sub = Some(range.start + 1..range.end);
+            match payload.get(pos) {
+                Some(0) => pos += 1,
+                Some(1) => {
+                    let end = walk_fields(payload, pos + 1, &mut touch)?;
+                    *sub = Some(pos + 1..end);
+                    pos = end;
+                }
+                _ => {
+                    return Err(crate::codec::CodecError::Decode(format!(
+                        "no sub-record's fields at byte {pos} of a plan row"
+                    )))
+                }
             }
         }
         Ok(Some(RawCreate {
@@ -734,6 +730,56 @@ mod tests {
         }
     }
 
+    fn any_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        prop_oneof![
+            ".{0,300}".prop_map(Value::Text),
+            any::<i64>().prop_map(Value::Integer),
+            (any::<i64>(), 0u32..10)
+                .prop_map(|(n, scale)| Value::Decimal(rust_decimal::Decimal::new(n, scale))),
+            (1900i32..2100, 1u32..366).prop_map(|(y, d)| Value::Date(
+                chrono::NaiveDate::from_yo_opt(y, d).unwrap_or_default()
+            )),
+            (1900i32..2100, 1u32..366, 0u32..86_400, 0u32..2_000_000_000).prop_map(
+                |(y, d, s, ns)| Value::DateTime(
+                    chrono::NaiveDate::from_yo_opt(y, d)
+                        .unwrap_or_default()
+                        .and_time(
+                            chrono::NaiveTime::from_num_seconds_from_midnight_opt(s, ns)
+                                .unwrap_or_default()
+                        )
+                )
+            ),
+            any::<bool>().prop_map(Value::Bool),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn walking_a_field_list_finds_each_encoded_value(
+            fields in proptest::collection::vec((any_field(), any_value()), 0..40)
+        ) {
+            let bytes = codec::encode(&(fields.clone(), 9u8)).unwrap();
+            let mut walked = Vec::new();
+            let end = walk_fields(&bytes, 1, |f, range| walked.push((f, range))).unwrap();
+            proptest::prop_assert_eq!(bytes[end], 9);
+            proptest::prop_assert_eq!(walked.len(), fields.len());
+            for ((field, range), (f, v)) in walked.into_iter().zip(fields) {
+                proptest::prop_assert_eq!(field, f);
+                let mut one = vec![codec::TAG_BINCODE2];
+                one.extend_from_slice(&bytes[range]);
+                proptest::prop_assert_eq!(codec::decode::<Value>(&one).unwrap(), v);
+            }
+            let cut_short = walk_fields(&bytes[..end - 1], 1, |_, _| ()).is_err();
+            proptest::prop_assert!(cut_short);
+        }
+    }
+
+    fn any_field() -> impl proptest::strategy::Strategy<Value = FieldId> {
+        use proptest::prelude::*;
+        (0u8..64).prop_map(FieldId)
+    }
+
     #[test]
     fn spliced_creates_encode_as_the_decoded_ones() {
         use crate::catalogue::ids;
@@ -750,6 +796,15 @@ mod tests {
                     Value::Date(chrono::NaiveDate::from_ymd_opt(2020, 1, 1 + n as u32).unwrap()),
                 ),
                 (FieldId(31), Value::Bool(n % 2 == 0)),
+                (
+                    FieldId(29),
+                    Value::DateTime(
+                        chrono::NaiveDate::from_ymd_opt(2021, 5, 6)
+                            .unwrap()
+                            .and_hms_milli_opt(7, 8, 9, 10)
+                            .unwrap(),
+                    ),
+                ),
             ]
         };
         for mask in 0..8u8 {
