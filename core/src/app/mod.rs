@@ -255,7 +255,7 @@ impl<S: Store> Ledger<S> {
         let head = self.head()?;
         match self.append_events(actor, head, events) {
             Ok((end, unprojected)) => {
-                self.catch_up_skipping(progress, &unprojected)?;
+                self.catch_up_skipping(progress, &unprojected, head.next_seq..end)?;
                 Ok(head.next_seq..end)
             }
             Err(e) => {
@@ -415,7 +415,7 @@ impl<S: Store> Ledger<S> {
     /// Applies every event between the checkpoint and the head to the
     /// projections, a chunk at a time, each chunk atomic with its checkpoint.
     fn catch_up(&self, progress: &dyn Progress) -> Result<u64, LedgerError> {
-        self.catch_up_skipping(progress, &[])
+        self.catch_up_skipping(progress, &[], 0..0)
     }
 
     /// [`Ledger::catch_up`], told by the append that wrote them which
@@ -423,11 +423,14 @@ impl<S: Store> Ledger<S> {
     /// not read them back: a million-row preview's plan rows were a tenth
     /// of its time and, through sled's page cache, a third of its memory.
     /// Only the process that wrote them knows; a catch-up on open or a
-    /// rebuild reads every event.
+    /// rebuild reads every event. The events of that append
+    /// (`sealed_here`) are not hash-checked again: this process sealed
+    /// them a moment ago; every other event is.
     fn catch_up_skipping(
         &self,
         progress: &dyn Progress,
         unprojected: &[Range<u64>],
+        sealed_here: Range<u64>,
     ) -> Result<u64, LedgerError> {
         let end = self.head()?.next_seq;
         let begin = self.checkpoint()?;
@@ -447,7 +450,9 @@ impl<S: Store> Ledger<S> {
             }
             let (tx, rx) = std::sync::mpsc::sync_channel(feed::BATCHES_IN_FLIGHT);
             std::thread::scope(|scope| {
-                scope.spawn(move || feed::read(&self.store, begin, end, unprojected, &tx));
+                scope.spawn(move || {
+                    feed::read(&self.store, begin, end, unprojected, sealed_here, &tx)
+                });
                 // On an error the feed is dropped with its receiver, which
                 // stops the reading thread; the scope waits for it.
                 self.apply_feed(feed::Feed::new(rx), begin, end, progress)
