@@ -34,14 +34,16 @@ impl Cell {
         }
     }
 
-    /// The cell as the user would read it, for messages.
-    pub fn display(&self) -> String {
+    /// The cell as the user would read it, for messages (borrowed when
+    /// it is text: this runs for every cell of a file).
+    pub fn display(&self) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
         match self {
-            Cell::Empty => String::new(),
-            Cell::Text(s) | Cell::DateIso(s) | Cell::Error(s) => s.clone(),
-            Cell::Number(n) => format_number(*n),
-            Cell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
-            Cell::DateSerial(n) => format_number(*n),
+            Cell::Empty => Cow::Borrowed(""),
+            Cell::Text(s) | Cell::DateIso(s) | Cell::Error(s) => Cow::Borrowed(s),
+            Cell::Number(n) => Cow::Owned(format_number(*n)),
+            Cell::Bool(b) => Cow::Borrowed(if *b { "TRUE" } else { "FALSE" }),
+            Cell::DateSerial(n) => Cow::Owned(format_number(*n)),
         }
     }
 }

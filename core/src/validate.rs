@@ -126,7 +126,8 @@ pub fn map_headers(headers: &[String], issues: &mut Vec<Issue>) -> HeaderMap {
 #[derive(Clone, Debug, Default)]
 pub struct ParsedRow {
     pub row: u32,
-    /// Main fields, sorted by id (without the Account CRM ID).
+    /// Main fields, sorted by id once the row is parsed (without the
+    /// Account CRM ID).
     pub main: Fields,
     pub contact: Fields,
     pub communication: Fields,
@@ -267,7 +268,7 @@ pub fn parse_row(
         let cat = cat_idx(def.category);
         if !parsed.filled[cat] {
             parsed.filled[cat] = true;
-            parsed.first_filled[cat] = Some((def.header, shown.clone()));
+            parsed.first_filled[cat] = Some((def.header, shown.to_string()));
         }
         if def.key && def.category == Category::Main {
             parsed.key_given = true;
@@ -335,6 +336,16 @@ pub fn parse_row(
             store_value(&mut parsed, def, Value::Text(text), issues);
         }
     }
+    // Sorted once, here, not on every value: a stable sort keeps the
+    // order the values came in for a field given twice.
+    for fields in [
+        &mut parsed.main,
+        &mut parsed.contact,
+        &mut parsed.communication,
+        &mut parsed.opportunity,
+    ] {
+        fields.sort_by_key(|(f, _)| *f);
+    }
     parsed
 }
 
@@ -362,8 +373,15 @@ fn store_value(parsed: &mut ParsedRow, def: &FieldDef, value: Value, issues: &mu
         return;
     }
     let fields = parsed.category_mut(def.category);
+    if fields.capacity() == 0 {
+        // Room for a category's fields at once (the main one has 19).
+        fields.reserve(if def.category == Category::Main {
+            20
+        } else {
+            8
+        });
+    }
     fields.push((def.id, value));
-    fields.sort_by_key(|(f, _)| *f);
 }
 
 /// Resolves list, country and state values against the reference data.

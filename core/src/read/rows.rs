@@ -30,7 +30,8 @@ pub(super) fn with_header<R: RawRows + 'static>(
             Some(Err(e)) => return Err(e),
             Some(Ok((_, cells))) if cells.iter().all(Cell::is_blank) => continue,
             Some(Ok((_, cells))) => {
-                let mut headers: Vec<String> = cells.iter().map(Cell::display).collect();
+                let mut headers: Vec<String> =
+                    cells.iter().map(|c| c.display().into_owned()).collect();
                 // Formatted but empty cells right of the last header are
                 // not columns; blank headers in between are kept so the
                 // column indexes stay right.
