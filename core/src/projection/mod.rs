@@ -83,14 +83,23 @@ fn save<T: serde::Serialize>(
     Ok(())
 }
 
-fn load_u64(ov: &Overlay<'_>, table: Table, key: &[u8]) -> Result<u64, ProjectionError> {
-    Ok(load::<u64>(ov, table, key)?.unwrap_or(0))
+fn load_u64(ov: &mut Overlay<'_>, table: Table, key: &[u8]) -> Result<u64, ProjectionError> {
+    Ok(*ov.counter(table, key)?.0)
 }
 
 fn raise_counter(ov: &mut Overlay<'_>, key: &[u8], at_least: u64) -> Result<(), ProjectionError> {
-    if load_u64(ov, Table::ProjMeta, key)? < at_least {
-        save(ov, Table::ProjMeta, key.to_vec(), &at_least)?;
+    let (value, changed) = ov.counter(Table::ProjMeta, key)?;
+    if *value < at_least {
+        *value = at_least;
+        *changed = true;
     }
+    Ok(())
+}
+
+fn add_to_counter(ov: &mut Overlay<'_>, key: &[u8], n: u64) -> Result<(), ProjectionError> {
+    let (value, changed) = ov.counter(Table::ProjMeta, key)?;
+    *value += n;
+    *changed = true;
     Ok(())
 }
 
@@ -293,8 +302,7 @@ fn lead_created(
     }
     ov.create_lead(crm_id, seq);
     let count_key = keys::count(kind);
-    let count = load_u64(ov, Table::ProjMeta, &count_key)?;
-    save(ov, Table::ProjMeta, count_key, &(count + 1))?;
+    add_to_counter(ov, &count_key, 1)?;
     raise_counter(ov, keys::NEXT_CRM_ID, crm_id + 1)?;
     Ok(())
 }

@@ -28,6 +28,16 @@ pub struct Overlay<'a> {
     current: HashMap<CrmId, LeadRecord>,
     /// Lead index writes, written as runs by [`super::index::flush`].
     index: index::Writes,
+    /// Counters (u64 values) kept decoded: every lead created changes two.
+    /// A few keys, so a list; written only if changed.
+    counters: Vec<Counter>,
+}
+
+struct Counter {
+    table: Table,
+    key: Vec<u8>,
+    value: u64,
+    changed: bool,
 }
 
 /// Why a buffered lead could not be read or written.
@@ -47,7 +57,40 @@ impl<'a> Overlay<'a> {
             paged: BTreeMap::new(),
             current: HashMap::new(),
             index: index::Writes::new(),
+            counters: Vec::new(),
         }
+    }
+
+    /// The u64 under `key` in `table` (0 when there is none), buffered
+    /// decoded for change: what [`Overlay::get`] and a decode would give,
+    /// without either on every lead. Set `*changed` when changing it.
+    pub fn counter(
+        &mut self,
+        table: Table,
+        key: &[u8],
+    ) -> Result<(&mut u64, &mut bool), OverlayError> {
+        let idx = match self
+            .counters
+            .iter()
+            .position(|c| c.table == table && c.key == key)
+        {
+            Some(idx) => idx,
+            None => {
+                let value = match self.get_uncounted(table, key)? {
+                    Some(bytes) => crate::codec::decode(&bytes)?,
+                    None => 0,
+                };
+                self.counters.push(Counter {
+                    table,
+                    key: key.to_vec(),
+                    value,
+                    changed: false,
+                });
+                self.counters.len() - 1
+            }
+        };
+        let c = &mut self.counters[idx];
+        Ok((&mut c.value, &mut c.changed))
     }
 
     /// Buffers a lead index entry (its full key) pointing to `crm_id`.
@@ -124,6 +167,21 @@ impl<'a> Overlay<'a> {
 
     /// Reads a key (lead records only through [`Overlay::lead_mut`]).
     pub fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some(c) = self
+            .counters
+            .iter()
+            .find(|c| c.table == table && c.key == key)
+        {
+            if c.changed {
+                return crate::codec::encode(&c.value)
+                    .map(Some)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()));
+            }
+        }
+        self.get_uncounted(table, key)
+    }
+
+    fn get_uncounted(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         debug_assert!(table != Table::Leads, "lead records are read with lead_mut");
         debug_assert!(table != Table::LeadIndex, "the lead index is read by runs");
         match self.writes.get(&table).and_then(|t| t.get(key)) {
@@ -139,6 +197,8 @@ impl<'a> Overlay<'a> {
             "lead records are written with put_lead"
         );
         debug_assert!(table != Table::LeadIndex, "use index_put");
+        self.counters
+            .retain(|c| !(c.table == table && c.key == key));
         self.writes
             .entry(table)
             .or_default()
@@ -146,11 +206,14 @@ impl<'a> Overlay<'a> {
     }
 
     pub fn remove(&mut self, table: Table, key: Vec<u8>) {
+        self.counters
+            .retain(|c| !(c.table == table && c.key == key));
         self.writes.entry(table).or_default().insert(key, None);
     }
 
     pub fn len(&self) -> usize {
         self.writes.values().map(HashMap::len).sum::<usize>()
+            + self.counters.iter().filter(|c| c.changed).count()
             + self.paged.len()
             + self.current.len()
             + self.index.len()
@@ -167,8 +230,14 @@ impl<'a> Overlay<'a> {
     pub fn into_batch(self) -> Result<WriteBatch, OverlayError> {
         debug_assert!(self.index.is_empty(), "index writes were not taken");
         let mut batch = WriteBatch::default();
-        let mut ops: Vec<_> = self
-            .writes
+        let mut writes = self.writes;
+        for c in self.counters.into_iter().filter(|c| c.changed) {
+            writes
+                .entry(c.table)
+                .or_default()
+                .insert(c.key, Some(crate::codec::encode(&c.value)?));
+        }
+        let mut ops: Vec<_> = writes
             .into_iter()
             .flat_map(|(table, writes)| writes.into_iter().map(move |(k, v)| ((table, k), v)))
             .collect();
@@ -217,5 +286,70 @@ impl<'a> Overlay<'a> {
             }
         }
         Ok(batch)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::memstore::MemStore;
+
+    fn stored(store: &MemStore, key: &[u8]) -> Option<u64> {
+        store
+            .get(Table::ProjMeta, key)
+            .unwrap()
+            .map(|b| crate::codec::decode(&b).unwrap())
+    }
+
+    #[test]
+    fn counters_read_and_write_as_plain_values_do() {
+        let store = MemStore::new();
+        let mut seed = WriteBatch::default();
+        seed.put(
+            Table::ProjMeta,
+            b"a".to_vec(),
+            crate::codec::encode(&5u64).unwrap(),
+        );
+        store.write(seed).unwrap();
+
+        let mut ov = Overlay::new(&store);
+        assert_eq!(*ov.counter(Table::ProjMeta, b"a").unwrap().0, 5);
+        let (b, changed) = ov.counter(Table::ProjMeta, b"b").unwrap();
+        assert_eq!(*b, 0, "absent reads as 0");
+        *b = 9;
+        *changed = true;
+        // Read through `get` as any other value, changed or not.
+        let got = |ov: &Overlay<'_>, key: &[u8]| {
+            ov.get(Table::ProjMeta, key)
+                .unwrap()
+                .map(|b| crate::codec::decode::<u64>(&b).unwrap())
+        };
+        assert_eq!(got(&ov, b"b"), Some(9));
+        assert_eq!(got(&ov, b"a"), Some(5));
+        // A plain write replaces the counter.
+        ov.put(
+            Table::ProjMeta,
+            b"c".to_vec(),
+            crate::codec::encode(&1u64).unwrap(),
+        );
+        *ov.counter(Table::ProjMeta, b"c").unwrap().0 += 0;
+        ov.put(
+            Table::ProjMeta,
+            b"c".to_vec(),
+            crate::codec::encode(&7u64).unwrap(),
+        );
+        assert_eq!(*ov.counter(Table::ProjMeta, b"c").unwrap().0, 7);
+        // An unchanged counter writes nothing (not even a 0 for a key
+        // that was absent), a changed one its value.
+        assert_eq!(*ov.counter(Table::ProjMeta, b"d").unwrap().0, 0);
+        assert_eq!(ov.len(), 2);
+        store.write(ov.into_batch().unwrap()).unwrap();
+        assert_eq!(stored(&store, b"a"), Some(5));
+        assert_eq!(stored(&store, b"b"), Some(9));
+        assert_eq!(stored(&store, b"c"), Some(7));
+        assert_eq!(stored(&store, b"d"), None);
+        let dump: Vec<_> = store.scan(Table::ProjMeta, &[], &[]).collect();
+        assert_eq!(dump.len(), 3);
     }
 }
