@@ -2,9 +2,10 @@
 //! reference data and tokens, each a pure function of the log.
 //!
 //! Architecture invariant: nothing writes a projection table except
-//! [`apply`] and [`index::flush`] (which writes the index entries `apply`
-//! buffered, at the end of a chunk, laid out by sequence number alone, and
-//! the layout marker), and
+//! [`apply`] (and [`apply_lean`], the same functions fed what a lead's
+//! creation needs) and [`index::flush`] (which writes the index entries
+//! `apply` buffered, at the end of a chunk, laid out by sequence number
+//! alone, and the layout marker), and
 //! they read nothing but the events and the projection tables themselves,
 //! so replaying the log from scratch (`ledger rebuild`) gives the same
 //! bytes.
