@@ -337,6 +337,9 @@ struct CountingStore {
     lead_reads: std::sync::atomic::AtomicUsize,
     /// Bytes a new spool takes before it fails.
     spool_limit: std::sync::atomic::AtomicUsize,
+    /// Writes so far, and the one (counted from 1) that fails; 0: none.
+    writes: std::sync::atomic::AtomicUsize,
+    fail_write: std::sync::atomic::AtomicUsize,
 }
 
 impl CountingStore {
@@ -346,6 +349,8 @@ impl CountingStore {
             event_blocks: Default::default(),
             lead_reads: Default::default(),
             spool_limit: std::sync::atomic::AtomicUsize::new(usize::MAX),
+            writes: Default::default(),
+            fail_write: Default::default(),
         }
     }
 }
@@ -370,6 +375,11 @@ impl crate::store::Store for CountingStore {
         self.inner.scan_rev(table, prefix)
     }
     fn write(&self, batch: crate::store::WriteBatch) -> Result<(), crate::store::StoreError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let n = self.writes.fetch_add(1, SeqCst) + 1;
+        if n == self.fail_write.load(SeqCst) {
+            return Err(crate::store::StoreError::Io(format!("write {n} failed")));
+        }
         self.inner.write(batch)
     }
     fn flush(&self) -> Result<(), crate::store::StoreError> {
@@ -563,6 +573,44 @@ fn spliced_and_decoded_commits_record_the_same_events() {
     .collect();
     assert_eq!(tags(&spliced), expected);
     assert_eq!(spliced, decoded);
+}
+
+/// A write of the log that fails on the writer thread, part-way through a
+/// preview's chunks, fails the preview and leaves the log as it was: the
+/// chunks written before it are discarded, and the next preview works.
+#[test]
+fn a_failed_write_of_the_log_appends_nothing() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let l = Ledger::open(
+        CountingStore::new(),
+        Box::new(FixedClock(1_764_000_000_000)),
+        LedgerOptions {
+            chunk: 16,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let blocks = || {
+        crate::store::Store::scan(&l.store, Table::Events, &[], &[])
+            .map(|e| e.unwrap())
+            .collect::<Vec<_>>()
+    };
+    let head = l.head().unwrap();
+    let before = blocks();
+    // The third write from here: two chunks of the preview are in.
+    l.store
+        .fail_write
+        .store(l.store.writes.load(SeqCst) + 3, SeqCst);
+    let csv = numbered_leads_csv(200);
+    let failed = l.preview(preview_cmd(), &mut csv.as_bytes(), &NoProgress);
+    assert!(matches!(failed, Err(LedgerError::Store(_))), "{failed:?}");
+    assert_eq!(l.head().unwrap(), head);
+    assert_eq!(blocks(), before, "the chunks written were discarded");
+    let p = l
+        .preview(preview_cmd(), &mut csv.as_bytes(), &NoProgress)
+        .unwrap();
+    assert_eq!(p.counts.create, 200);
+    assert!(l.verify().unwrap().ok);
 }
 
 /// `n` leads, each with a name and an export value.
