@@ -165,7 +165,7 @@ impl<'a> Overlay<'a> {
         self.current.insert(record.crm_id, record);
     }
 
-    /// Reads a key (lead records only through [`Overlay::lead_mut`]).
+    /// Reads a key (lead records only through [`Overlay::take_lead`]).
     pub fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         if let Some(c) = self
             .counters
@@ -182,7 +182,10 @@ impl<'a> Overlay<'a> {
     }
 
     fn get_uncounted(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        debug_assert!(table != Table::Leads, "lead records are read with lead_mut");
+        debug_assert!(
+            table != Table::Leads,
+            "lead records are read with take_lead"
+        );
         debug_assert!(table != Table::LeadIndex, "the lead index is read by runs");
         match self.writes.get(&table).and_then(|t| t.get(key)) {
             Some(buffered) => Ok(buffered.clone()),
