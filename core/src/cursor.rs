@@ -120,27 +120,18 @@ impl<'a> EventCursor<'a> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::event::{Event, Stream};
-    use crate::log::{BlockBuilder, Envelope, GENESIS};
+    use crate::event::Event;
+    use crate::log::{BlockBuilder, Envelope};
     use crate::memstore::MemStore;
     use crate::store::WriteBatch;
 
     fn envelope(seq: u64) -> Envelope {
-        let event = Event::TokenRevoked {
-            name: format!("t{seq}"),
-        };
-        let (tag, schema) = event.type_tag();
-        Envelope {
+        log::test_envelope(
             seq,
-            stream: Stream::Reference,
-            stream_version: seq + 1,
-            at_ms: 0,
-            actor: "a".into(),
-            type_tag: tag.into(),
-            schema,
-            prev_hash: GENESIS,
-            payload: crate::codec::encode(&event).unwrap(),
-        }
+            &Event::TokenRevoked {
+                name: format!("t{seq}"),
+            },
+        )
     }
 
     /// Stores events 0..n in blocks of the given sizes.

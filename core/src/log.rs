@@ -272,6 +272,25 @@ pub fn block_header(bytes: &[u8]) -> Option<(u64, u32)> {
     Some((first, count))
 }
 
+/// The envelope of `event` at `seq`, as tests store it (no chain: the
+/// previous hash is the genesis one).
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) fn test_envelope(seq: u64, event: &Event) -> Envelope {
+    let (tag, schema) = event.type_tag();
+    Envelope {
+        seq,
+        stream: event.stream(),
+        stream_version: seq + 1,
+        at_ms: 0,
+        actor: "a".into(),
+        type_tag: tag.into(),
+        schema,
+        prev_hash: GENESIS,
+        payload: codec::encode(event).unwrap(),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

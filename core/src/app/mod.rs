@@ -121,6 +121,16 @@ const HEAD: &[u8] = b"head";
 /// --sled-probe`).
 const BLOCK_BYTES: usize = 2048;
 
+/// What building an append's blocks leaves for the caller to write.
+struct Built {
+    /// The next sequence number after the append.
+    end: u64,
+    /// Its runs of events that project nothing.
+    unprojected: Vec<Range<u64>>,
+    /// The last chunk's blocks, with the new head and stream versions.
+    last_batch: WriteBatch,
+}
+
 /// An event for [`Ledger::append`]: whole, or already encoded (a commit's
 /// creates, spliced from their plan rows: `event::RawCreate`).
 pub(crate) enum Outgoing {
@@ -297,11 +307,15 @@ impl<S: Store> Ledger<S> {
                 .unwrap_or_else(|_| Err(LedgerError::Corrupt("the log writer panicked".into())));
             // A failed write stops the building (its channel is gone), so
             // the write's error is the one to report.
-            let (end, unprojected, batch) = match (written, built) {
+            let Built {
+                end,
+                unprojected,
+                last_batch,
+            } = match (written, built) {
                 (Err(e), _) | (Ok(()), Err(e)) => return Err(e),
                 (Ok(()), Ok(built)) => built,
             };
-            self.store.write(batch)?;
+            self.store.write(last_batch)?;
             self.point("head_written", 1);
             // Acknowledged only once flushed: sled's own flush runs every 500 ms.
             self.store.flush()?;
@@ -311,17 +325,14 @@ impl<S: Store> Ledger<S> {
     }
 
     /// Builds the stored blocks of `events` after `head`, sending each
-    /// chunk's batch to `tx` but the last, which is returned with the new
-    /// head and stream versions in it (and the runs of events that project
-    /// nothing, and the next sequence number).
-    #[allow(clippy::type_complexity)]
+    /// chunk's batch to `tx` but the last, which is returned ([`Built`]).
     fn build_events(
         &self,
         actor: &str,
         head: LogHead,
         events: impl Iterator<Item = Result<impl Into<Outgoing>, LedgerError>>,
         tx: &std::sync::mpsc::SyncSender<WriteBatch>,
-    ) -> Result<(u64, Vec<Range<u64>>, WriteBatch), LedgerError> {
+    ) -> Result<Built, LedgerError> {
         let at_ms = self.now();
         // Long runs of events that project nothing (a preview's plan rows),
         // which this process's catch-up need not read back.
@@ -401,7 +412,11 @@ impl<S: Store> Ledger<S> {
         for (stream, version) in versions {
             batch.put(Table::LogMeta, stream_key(stream), codec::encode(&version)?);
         }
-        Ok((seq, unprojected, batch))
+        Ok(Built {
+            end: seq,
+            unprojected,
+            last_batch: batch,
+        })
     }
 
     /// The next event the projections have not applied.

@@ -355,6 +355,16 @@ impl CountingStore {
     }
 }
 
+/// A ledger over a fresh [`CountingStore`].
+fn counting_ledger(options: LedgerOptions) -> Ledger<CountingStore> {
+    Ledger::open(
+        CountingStore::new(),
+        Box::new(FixedClock(1_764_000_000_000)),
+        options,
+    )
+    .unwrap()
+}
+
 impl crate::store::Store for CountingStore {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, crate::store::StoreError> {
         if table == Table::Leads {
@@ -462,12 +472,7 @@ fn the_catch_up_after_a_preview_skips_its_plan_rows() {
 /// is still refused).
 #[test]
 fn a_commit_right_after_its_preview_skips_the_staleness_reads() {
-    let l = Ledger::open(
-        CountingStore::new(),
-        Box::new(FixedClock(1_764_000_000_000)),
-        LedgerOptions::default(),
-    )
-    .unwrap();
+    let l = counting_ledger(LedgerOptions::default());
     let p = l
         .preview(
             preview_cmd(),
@@ -581,15 +586,10 @@ fn spliced_and_decoded_commits_record_the_same_events() {
 #[test]
 fn a_failed_write_of_the_log_appends_nothing() {
     use std::sync::atomic::Ordering::SeqCst;
-    let l = Ledger::open(
-        CountingStore::new(),
-        Box::new(FixedClock(1_764_000_000_000)),
-        LedgerOptions {
-            chunk: 16,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let l = counting_ledger(LedgerOptions {
+        chunk: 16,
+        ..Default::default()
+    });
     let blocks = || {
         crate::store::Store::scan(&l.store, Table::Events, &[], &[])
             .map(|e| e.unwrap())

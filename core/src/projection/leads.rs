@@ -314,7 +314,7 @@ mod tests {
     use super::*;
     use crate::catalogue::ids;
     use crate::event::{FieldChange, Kind};
-    use crate::log::{BlockBuilder, Envelope, GENESIS};
+    use crate::log::BlockBuilder;
     use crate::memstore::MemStore;
     use crate::projection::overlay::Overlay;
     use crate::store::WriteBatch;
@@ -366,18 +366,7 @@ mod tests {
             let mut block = BlockBuilder::new(start, 0);
             for (j, event) in chunk.iter().enumerate() {
                 let seq = start + j as u64;
-                let (tag, schema) = event.type_tag();
-                let envelope = Envelope {
-                    seq,
-                    stream: event.stream(),
-                    stream_version: seq + 1,
-                    at_ms: 0,
-                    actor: "a".into(),
-                    type_tag: tag.into(),
-                    schema,
-                    prev_hash: GENESIS,
-                    payload: codec::encode(event).unwrap(),
-                };
+                let envelope = log::test_envelope(seq, event);
                 let hash = block.push(&envelope).unwrap();
                 out.push(Recorded {
                     envelope,
