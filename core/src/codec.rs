@@ -79,10 +79,9 @@ pub fn decode_head<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Code
 }
 
 /// Reads values one after another from an encoding, borrowing, and says
-/// where each one lies in it: for splicing an encoded part of one value
-/// into the encoding of another ([`encode_spliced`]), which bincode's
-/// sequential layout (no lengths or offsets around a struct's fields)
-/// allows.
+/// where each one lies in it: for reading the first fields of a value, or
+/// one part of it, without decoding the rest, which bincode's sequential
+/// layout (no lengths or offsets around a struct's fields) allows.
 pub struct Reader<'de> {
     bytes: &'de [u8],
     pos: usize,
@@ -143,15 +142,6 @@ pub fn varint(bytes: &[u8], pos: usize) -> Result<(u64, usize), CodecError> {
     }
 }
 
-/// The encoding of `head` followed by `tail`, bytes of an encoding read
-/// with [`Reader`]: the encoding of a value whose last part is `tail`'s.
-pub fn encode_spliced<T: Serialize + ?Sized>(head: &T, tail: &[u8]) -> Result<Vec<u8>, CodecError> {
-    let mut out = Vec::with_capacity(16 + tail.len());
-    encode_into(head, &mut out)?;
-    out.extend_from_slice(tail);
-    Ok(out)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -160,7 +150,7 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn a_spliced_encoding_is_the_whole_encoding() {
+    fn a_reader_reads_the_parts_of_an_encoding() {
         #[derive(Serialize)]
         struct Outer {
             a: u64,
@@ -180,11 +170,10 @@ mod tests {
         assert_eq!((a, read), (70_000, vec![(3, "x"), (200, "yz")]));
         let (b, _) = reader.read::<&str>().unwrap();
         assert_eq!(b, "tail");
-        // (a, inner) encoded whole is (a) with inner's bytes spliced on.
-        assert_eq!(
-            encode_spliced(&(a,), &bytes[range]).unwrap(),
-            encode(&(a, inner)).unwrap()
-        );
+        // The range is where inner's encoding lies.
+        let mut whole = encode(&inner).unwrap();
+        whole.remove(0);
+        assert_eq!(&bytes[range], &whole[..]);
         assert!(matches!(reader.read::<u8>(), Err(CodecError::Decode(_))));
         assert!(matches!(Reader::new(&[7]), Err(CodecError::UnknownTag(7))));
     }

@@ -263,6 +263,56 @@ pub enum Event {
     TokenRevoked {
         name: String,
     },
+    /// Schema 2 of `LeadCreated` (its type tag): the lead created with the
+    /// values its import's plan row froze, which is the event at `plan`
+    /// (a `RowValidated` of the same import and row), instead of a copy of
+    /// them. Its name and export value are repeated for the projections'
+    /// matching indexes. [`resolve`] turns it into the `LeadCreated` it
+    /// stands for.
+    LeadCreatedAsPlanned {
+        import_id: ImportId,
+        row: u32,
+        crm_id: CrmId,
+        kind: Kind,
+        plan: u64,
+        lead_name: String,
+        export_value: Option<String>,
+    },
+    /// Schema 2 of `ContactCreated`, `CommunicationCreated` and
+    /// `OpportunityCreated`: the sub-record created with the values of the
+    /// plan row at `plan`, as [`Event::LeadCreatedAsPlanned`].
+    SubCreatedAsPlanned {
+        import_id: ImportId,
+        row: u32,
+        crm_id: CrmId,
+        sub: SubKind,
+        plan: u64,
+    },
+}
+
+/// The sub-records a row can create with its lead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SubKind {
+    Contact,
+    Communication,
+    Opportunity,
+}
+
+impl SubKind {
+    pub const ALL: [SubKind; 3] = [
+        SubKind::Contact,
+        SubKind::Communication,
+        SubKind::Opportunity,
+    ];
+
+    /// The type tag of its events.
+    pub fn type_tag(self) -> &'static str {
+        match self {
+            SubKind::Contact => "ContactCreated",
+            SubKind::Communication => "CommunicationCreated",
+            SubKind::Opportunity => "OpportunityCreated",
+        }
+    }
 }
 
 impl Event {
@@ -283,8 +333,31 @@ impl Event {
             Event::ImportCommitted { .. } => "ImportCommitted",
             Event::TokenCreated { .. } => "TokenCreated",
             Event::TokenRevoked { .. } => "TokenRevoked",
+            Event::LeadCreatedAsPlanned { .. } => return ("LeadCreated", 2),
+            Event::SubCreatedAsPlanned { sub, .. } => return (sub.type_tag(), 2),
         };
         (tag, 1)
+    }
+
+    /// The plan row whose values an event of schema 2 of `LeadCreated`,
+    /// `ContactCreated`, ... stands for.
+    pub fn plan_row(&self) -> Option<u64> {
+        match self {
+            Event::LeadCreatedAsPlanned { plan, .. } | Event::SubCreatedAsPlanned { plan, .. } => {
+                Some(*plan)
+            }
+            _ => None,
+        }
+    }
+
+    /// The kind of lead this event creates, if it creates one.
+    pub fn created_kind(&self) -> Option<Kind> {
+        match self {
+            Event::LeadCreated { kind, .. } | Event::LeadCreatedAsPlanned { kind, .. } => {
+                Some(*kind)
+            }
+            _ => None,
+        }
     }
 
     /// The import this event belongs to, if any.
@@ -298,6 +371,8 @@ impl Event {
             | Event::ContactCreated { import_id, .. }
             | Event::CommunicationCreated { import_id, .. }
             | Event::OpportunityCreated { import_id, .. }
+            | Event::LeadCreatedAsPlanned { import_id, .. }
+            | Event::SubCreatedAsPlanned { import_id, .. }
             | Event::ImportCommitted { import_id, .. } => Some(*import_id),
             _ => None,
         }
@@ -481,9 +556,20 @@ pub fn lean(payload: &[u8]) -> Result<Option<Lean>, crate::codec::CodecError> {
             export_value: text(export)?,
         }));
     }
-    if SUB_CREATED.contains(&variant) {
+    if SUB_CREATED.contains(&variant) || variant == SUB_CREATED_AS_PLANNED {
         let ((_import_id, _row, crm_id), _): ((ImportId, u32, CrmId), _) = reader.read()?;
         return Ok(Some(Lean::Sub { crm_id }));
+    }
+    if variant == LEAD_CREATED_AS_PLANNED {
+        type Head<'a> = (ImportId, u32, CrmId, Kind, u64, &'a str, Option<&'a str>);
+        let ((_import_id, _row, crm_id, kind, _plan, lead_name, export), _): (Head<'_>, _) =
+            reader.read()?;
+        return Ok(Some(Lean::LeadCreated {
+            crm_id,
+            kind,
+            lead_name: lead_name.to_owned(),
+            export_value: export.map(str::to_owned),
+        }));
     }
     Ok(None)
 }
@@ -551,111 +637,195 @@ impl Encoded {
     }
 }
 
-/// The events that committing a planned create makes: the lead, then its
-/// contact, communication and opportunity, if the row has them.
-#[allow(clippy::too_many_arguments)]
-pub fn create_events(
-    import_id: ImportId,
-    row: u32,
-    crm_id: CrmId,
-    kind: Kind,
-    fields: Fields,
-    contact: Option<Fields>,
-    communication: Option<Fields>,
-    opportunity: Option<Fields>,
-) -> Vec<Event> {
-    let mut out = Vec::with_capacity(4);
-    out.push(Event::LeadCreated {
-        import_id,
-        row,
-        crm_id,
-        kind,
-        fields,
-    });
-    if let Some(fields) = contact {
-        out.push(Event::ContactCreated {
-            import_id,
-            row,
-            crm_id,
-            fields,
-        });
-    }
-    if let Some(fields) = communication {
-        out.push(Event::CommunicationCreated {
-            import_id,
-            row,
-            crm_id,
-            fields,
-        });
-    }
-    if let Some(fields) = opportunity {
-        out.push(Event::OpportunityCreated {
-            import_id,
-            row,
-            crm_id,
-            fields,
-        });
-    }
-    out
+/// A field's value as text (what the matching indexes and the answers
+/// show), if the list has the field.
+pub fn field_text(fields: &Fields, field: FieldId) -> Option<String> {
+    fields
+        .iter()
+        .find(|(f, _)| *f == field)
+        .map(|(_, v)| v.to_string())
 }
 
-/// The variant indices of [`Event`] and [`RowOutcome`] that splicing
-/// writes and reads (their encoding; the tests check them against it).
+/// What committing a planned create needs of its plan row: the row, its
+/// lead name and export value as text, and which sub-records it has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedCreate {
+    /// The plan row's sequence number.
+    pub plan: u64,
+    pub row: u32,
+    pub lead_name: String,
+    pub export_value: Option<String>,
+    /// Whether the row has a contact, a communication, an opportunity.
+    pub subs: [bool; 3],
+}
+
+impl PlannedCreate {
+    /// The planned create of the plan row at `plan` (its values decoded).
+    pub fn of(plan: u64, row: u32, fields: &Fields, subs: [Option<&Fields>; 3]) -> PlannedCreate {
+        PlannedCreate {
+            plan,
+            row,
+            lead_name: field_text(fields, crate::catalogue::ids::LEAD_NAME).unwrap_or_default(),
+            export_value: field_text(fields, crate::catalogue::ids::EXPORT_VALUE),
+            subs: subs.map(|s| s.is_some()),
+        }
+    }
+
+    /// The events that committing it makes: the lead, then its contact,
+    /// communication and opportunity, if the row has them, each naming
+    /// the plan row for its values.
+    pub fn events(self, import_id: ImportId, crm_id: CrmId, kind: Kind) -> Vec<Event> {
+        let mut out = Vec::with_capacity(4);
+        out.push(Event::LeadCreatedAsPlanned {
+            import_id,
+            row: self.row,
+            crm_id,
+            kind,
+            plan: self.plan,
+            lead_name: self.lead_name,
+            export_value: self.export_value,
+        });
+        for (sub, has) in SubKind::ALL.into_iter().zip(self.subs) {
+            if has {
+                out.push(Event::SubCreatedAsPlanned {
+                    import_id,
+                    row: self.row,
+                    crm_id,
+                    sub,
+                    plan: self.plan,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// The `LeadCreated`, `ContactCreated`, `CommunicationCreated` or
+/// `OpportunityCreated` (schema 1, with its values) that an event of
+/// schema 2 stands for, given `plan_row`, the event at its `plan`; any
+/// other event as it is. An error says why the plan row cannot be the
+/// event's: the log is damaged.
+pub fn resolve(event: Event, plan_row: &Event) -> Result<Event, String> {
+    let (import_id, row) = match &event {
+        Event::LeadCreatedAsPlanned { import_id, row, .. }
+        | Event::SubCreatedAsPlanned { import_id, row, .. } => (*import_id, *row),
+        _ => return Ok(event),
+    };
+    let (fields, subs) = match plan_row {
+        Event::RowValidated {
+            import_id: plan_import,
+            row: plan_row_number,
+            outcome:
+                RowOutcome::Create {
+                    fields,
+                    contact,
+                    communication,
+                    opportunity,
+                },
+            ..
+        } if *plan_import == import_id && *plan_row_number == row => {
+            (fields, [contact, communication, opportunity])
+        }
+        _ => {
+            return Err(format!(
+                "its plan row is not the planned create of row {row} of import {import_id}"
+            ))
+        }
+    };
+    match event {
+        Event::LeadCreatedAsPlanned {
+            crm_id,
+            kind,
+            lead_name,
+            export_value,
+            ..
+        } => {
+            let planned = PlannedCreate::of(0, row, fields, [None; 3]);
+            if planned.lead_name != lead_name || planned.export_value != export_value {
+                return Err("its name or export value is not its plan row's".to_string());
+            }
+            Ok(Event::LeadCreated {
+                import_id,
+                row,
+                crm_id,
+                kind,
+                fields: fields.clone(),
+            })
+        }
+        Event::SubCreatedAsPlanned { crm_id, sub, .. } => {
+            let Some(fields) = subs[sub as usize].clone() else {
+                return Err(format!("its plan row has no {}", sub.type_tag()));
+            };
+            Ok(match sub {
+                SubKind::Contact => Event::ContactCreated {
+                    import_id,
+                    row,
+                    crm_id,
+                    fields,
+                },
+                SubKind::Communication => Event::CommunicationCreated {
+                    import_id,
+                    row,
+                    crm_id,
+                    fields,
+                },
+                SubKind::Opportunity => Event::OpportunityCreated {
+                    import_id,
+                    row,
+                    crm_id,
+                    fields,
+                },
+            })
+        }
+        other => Ok(other),
+    }
+}
+
+/// The variant indices of [`Event`] and [`RowOutcome`] that the lean and
+/// raw readings look for (their encoding; the tests check them against it).
 const ROW_VALIDATED: u32 = 4;
 const LEAD_CREATED: u32 = 6;
 const SUB_CREATED: [u32; 3] = [8, 9, 10];
-const SUB_TAGS: [&str; 3] = [
-    "ContactCreated",
-    "CommunicationCreated",
-    "OpportunityCreated",
-];
+const LEAD_CREATED_AS_PLANNED: u32 = 14;
+const SUB_CREATED_AS_PLANNED: u32 = 15;
 const OUTCOME_CREATE: u32 = 1;
 
-/// A planned create read from its `RowValidated` event with its values
-/// left encoded: the commit's events for it ([`RawCreate::events`]) are
-/// made by splicing those bytes, which encode a `Fields` the same way in a
-/// plan row and in `LeadCreated`, `ContactCreated`, `CommunicationCreated`
-/// and `OpportunityCreated`, instead of decoding every value and encoding
-/// it again (a third of a commit's work on two threads).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RawCreate {
-    pub row: u32,
-    pub lead_name: String,
-    payload: Vec<u8>,
-    fields: std::ops::Range<usize>,
-    /// The contact's, communication's and opportunity's fields, if any.
-    subs: [Option<std::ops::Range<usize>>; 3],
-    /// Bit `f` set for each field `f` the row writes.
-    pub touched: u64,
-}
-
-impl RawCreate {
-    /// The create planned by an encoded `RowValidated` event (a payload),
-    /// or `None` when its outcome is not a create (or it is another event).
-    pub fn read(payload: &[u8]) -> Result<Option<RawCreate>, crate::codec::CodecError> {
+impl PlannedCreate {
+    /// The create planned by an encoded `RowValidated` event (a payload,
+    /// the event at `plan`), read without decoding its values but for the
+    /// lead name and export value, or `None` when its outcome is not a
+    /// create (or it is another event). Also the mask of the fields it
+    /// writes (bit `f` for field `f`).
+    pub fn read(
+        plan: u64,
+        payload: &[u8],
+    ) -> Result<Option<(PlannedCreate, u64)>, crate::codec::CodecError> {
         let mut reader = crate::codec::Reader::new(payload)?;
         if reader.read::<u32>()?.0 != ROW_VALIDATED {
             return Ok(None);
         }
-        let ((_import_id, row, lead_name, outcome), _): ((ImportId, u32, &str, u32), _) =
+        let ((_import_id, row, _lead_name, outcome), _): ((ImportId, u32, &str, u32), _) =
             reader.read()?;
         if outcome != OUTCOME_CREATE {
             return Ok(None);
         }
         let mut touched = 0u64;
-        let mut touch = |field: FieldId, _| touched |= 1u64 << field.0;
-        let start = reader.pos();
-        let end = walk_fields(payload, start, &mut touch)?;
-        let fields = start..end;
-        let mut subs: [Option<std::ops::Range<usize>>; 3] = [None, None, None];
-        let mut pos = end;
+        let (mut name, mut export) = (None, None);
+        let mut pos = walk_fields(payload, reader.pos(), |field, value| {
+            touched |= 1u64 << field.0;
+            if field == crate::catalogue::ids::LEAD_NAME {
+                name = Some(value);
+            } else if field == crate::catalogue::ids::EXPORT_VALUE {
+                export = Some(value);
+            }
+        })?;
+        let mut subs = [false; 3];
         for sub in &mut subs {
             match payload.get(pos) {
                 Some(0) => pos += 1,
                 Some(1) => {
-                    let end = walk_fields(payload, pos + 1, &mut touch)?;
-                    *sub = Some(pos + 1..end);
-                    pos = end;
+                    pos = walk_fields(payload, pos + 1, |field, _| touched |= 1u64 << field.0)?;
+                    *sub = true;
                 }
                 _ => {
                     return Err(crate::codec::CodecError::Decode(format!(
@@ -664,47 +834,21 @@ impl RawCreate {
                 }
             }
         }
-        Ok(Some(RawCreate {
-            row,
-            lead_name: lead_name.to_owned(),
-            payload: payload.to_vec(),
-            fields,
-            subs,
-            touched,
-        }))
-    }
-
-    /// The events committing this create makes: the lead, then each of
-    /// its contact, communication and opportunity (what [`Event`]'s
-    /// `LeadCreated`, `ContactCreated`, ... encode to).
-    pub fn events(
-        &self,
-        import_id: ImportId,
-        crm_id: CrmId,
-        kind: Kind,
-    ) -> Result<Vec<Encoded>, crate::codec::CodecError> {
-        let encoded = |type_tag, payload| Encoded {
-            stream: Stream::Import(import_id),
-            type_tag,
-            schema: 1,
-            payload,
-        };
-        let mut out = Vec::with_capacity(4);
-        let head = (LEAD_CREATED, import_id, self.row, crm_id, kind);
-        out.push(encoded(
-            "LeadCreated",
-            crate::codec::encode_spliced(&head, &self.payload[self.fields.clone()])?,
-        ));
-        for ((sub, variant), tag) in self.subs.iter().zip(SUB_CREATED).zip(SUB_TAGS) {
-            if let Some(range) = sub {
-                let head = (variant, import_id, self.row, crm_id);
-                out.push(encoded(
-                    tag,
-                    crate::codec::encode_spliced(&head, &self.payload[range.clone()])?,
-                ));
+        let mut text = |at: Option<std::ops::Range<usize>>| match at {
+            Some(range) => {
+                reader.seek(range.start);
+                reader.read::<ValueRef<'_>>().map(|(v, _)| Some(v.text()))
             }
-        }
-        Ok(out)
+            None => Ok(None),
+        };
+        let planned = PlannedCreate {
+            plan,
+            row,
+            lead_name: text(name)?.unwrap_or_default(),
+            export_value: text(export)?,
+            subs,
+        };
+        Ok(Some((planned, touched)))
     }
 }
 
@@ -780,103 +924,94 @@ mod tests {
         (0u8..64).prop_map(FieldId)
     }
 
-    #[test]
-    fn spliced_creates_encode_as_the_decoded_ones() {
+    /// A plan row's field list with a value of every variant.
+    fn all_variants(n: i64) -> Fields {
         use crate::catalogue::ids;
-        let fields = |n: i64| -> Fields {
-            vec![
-                (ids::LEAD_NAME, Value::Text(format!("Lead {n} ünïcode"))),
-                (FieldId(5), Value::Integer(n * 1_000_003)),
-                (
-                    FieldId(9),
-                    Value::Decimal(rust_decimal::Decimal::new(n * 1234, 2)),
+        vec![
+            (ids::LEAD_NAME, Value::Text(format!("Lead {n} ünïcode"))),
+            (ids::EXPORT_VALUE, Value::Integer(n * 7)),
+            (FieldId(5), Value::Integer(n * 1_000_003)),
+            (
+                FieldId(9),
+                Value::Decimal(rust_decimal::Decimal::new(n * 1234, 2)),
+            ),
+            (
+                FieldId(12),
+                Value::Date(chrono::NaiveDate::from_ymd_opt(2020, 1, 1 + n as u32).unwrap()),
+            ),
+            (FieldId(31), Value::Bool(n % 2 == 0)),
+            (
+                FieldId(29),
+                Value::DateTime(
+                    chrono::NaiveDate::from_ymd_opt(2021, 5, 6)
+                        .unwrap()
+                        .and_hms_milli_opt(7, 8, 9, 10)
+                        .unwrap(),
                 ),
-                (
-                    FieldId(12),
-                    Value::Date(chrono::NaiveDate::from_ymd_opt(2020, 1, 1 + n as u32).unwrap()),
-                ),
-                (FieldId(31), Value::Bool(n % 2 == 0)),
-                (
-                    FieldId(29),
-                    Value::DateTime(
-                        chrono::NaiveDate::from_ymd_opt(2021, 5, 6)
-                            .unwrap()
-                            .and_hms_milli_opt(7, 8, 9, 10)
-                            .unwrap(),
-                    ),
-                ),
-            ]
-        };
-        for mask in 0..8u8 {
-            let sub = |bit: u8, n: i64| (mask & (1 << bit) != 0).then(|| fields(n));
-            let outcome = RowOutcome::Create {
-                fields: fields(1),
+            ),
+        ]
+    }
+
+    fn planned_create(row: u32, mask: u8) -> Event {
+        let sub = |bit: u8, n: i64| (mask & (1 << bit) != 0).then(|| all_variants(n));
+        Event::RowValidated {
+            import_id: 300,
+            row,
+            lead_name: "shown name".into(),
+            outcome: RowOutcome::Create {
+                fields: all_variants(1),
                 contact: sub(0, 2),
                 communication: sub(1, 3),
                 opportunity: sub(2, 4),
-            };
-            let plan_row = Event::RowValidated {
-                import_id: 300,
-                row: 70_000 + u32::from(mask),
-                lead_name: "Lead 1".into(),
-                outcome: outcome.clone(),
-                issues: vec![Issue {
-                    severity: Severity::Warning,
-                    row: 9,
-                    column: "Phone".into(),
-                    value: "x".into(),
-                    message: "odd".into(),
-                }],
-            };
-            let raw = RawCreate::read(&codec::encode(&plan_row).unwrap())
+            },
+            issues: vec![Issue {
+                severity: Severity::Warning,
+                row: 9,
+                column: "Phone".into(),
+                value: "x".into(),
+                message: "odd".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_create_read_raw_is_the_create_decoded() {
+        for mask in 0..8u8 {
+            let plan_row = planned_create(70_000 + u32::from(mask), mask);
+            let (raw, touched) = PlannedCreate::read(41, &codec::encode(&plan_row).unwrap())
                 .unwrap()
                 .unwrap();
-            assert_eq!(
-                (raw.row, raw.lead_name.as_str()),
-                (70_000 + u32::from(mask), "Lead 1")
-            );
-            let RowOutcome::Create {
-                fields,
-                contact,
-                communication,
-                opportunity,
-            } = outcome
+            let Event::RowValidated {
+                outcome:
+                    RowOutcome::Create {
+                        fields,
+                        contact,
+                        communication,
+                        opportunity,
+                    },
+                ..
+            } = &plan_row
             else {
                 unreachable!()
             };
-            let mut touched = 0u64;
-            for list in [
-                Some(&fields),
+            let subs = [
                 contact.as_ref(),
                 communication.as_ref(),
                 opportunity.as_ref(),
-            ]
-            .into_iter()
-            .flatten()
-            {
+            ];
+            let decoded = PlannedCreate::of(41, 70_000 + u32::from(mask), fields, subs);
+            assert_eq!(raw, decoded);
+            assert_eq!(
+                (raw.lead_name.as_str(), raw.export_value.as_deref()),
+                ("Lead 1 ünïcode", Some("7"))
+            );
+            let mut all = 0u64;
+            for list in std::iter::once(fields).chain(subs.into_iter().flatten()) {
                 for (f, _) in list {
-                    touched |= 1 << f.0;
+                    all |= 1 << f.0;
                 }
             }
-            assert_eq!(raw.touched, touched);
-            let decoded: Vec<Encoded> = create_events(
-                300,
-                raw.row,
-                1 << 40,
-                Kind::Organizations,
-                fields,
-                contact,
-                communication,
-                opportunity,
-            )
-            .iter()
-            .map(|e| Encoded::of(e).unwrap())
-            .collect();
-            assert_eq!(decoded.len(), 1 + mask.count_ones() as usize);
-            assert_eq!(
-                raw.events(300, 1 << 40, Kind::Organizations).unwrap(),
-                decoded
-            );
+            assert_eq!(touched, all);
         }
         for not_a_create in [
             row(RowOutcome::Invalid),
@@ -887,10 +1022,122 @@ mod tests {
             Event::TokenRevoked { name: "t".into() },
         ] {
             assert_eq!(
-                RawCreate::read(&codec::encode(&not_a_create).unwrap()).unwrap(),
+                PlannedCreate::read(1, &codec::encode(&not_a_create).unwrap()).unwrap(),
                 None
             );
         }
+    }
+
+    #[test]
+    fn a_create_as_planned_resolves_to_the_create_with_its_plan_rows_values() {
+        for mask in 0..8u8 {
+            let plan_row = planned_create(12, mask);
+            let Event::RowValidated {
+                outcome:
+                    RowOutcome::Create {
+                        fields,
+                        contact,
+                        communication,
+                        opportunity,
+                    },
+                ..
+            } = plan_row.clone()
+            else {
+                unreachable!()
+            };
+            let subs = [
+                contact.as_ref(),
+                communication.as_ref(),
+                opportunity.as_ref(),
+            ];
+            let events = PlannedCreate::of(41, 12, &fields, subs).events(300, 9, Kind::Leads);
+            let tags: Vec<_> = events.iter().map(|e| e.type_tag()).collect();
+            let mut expected = vec![Event::LeadCreated {
+                import_id: 300,
+                row: 12,
+                crm_id: 9,
+                kind: Kind::Leads,
+                fields: fields.clone(),
+            }];
+            if let Some(fields) = contact.clone() {
+                expected.push(Event::ContactCreated {
+                    import_id: 300,
+                    row: 12,
+                    crm_id: 9,
+                    fields,
+                });
+            }
+            if let Some(fields) = communication.clone() {
+                expected.push(Event::CommunicationCreated {
+                    import_id: 300,
+                    row: 12,
+                    crm_id: 9,
+                    fields,
+                });
+            }
+            if let Some(fields) = opportunity.clone() {
+                expected.push(Event::OpportunityCreated {
+                    import_id: 300,
+                    row: 12,
+                    crm_id: 9,
+                    fields,
+                });
+            }
+            let resolved: Vec<_> = events
+                .iter()
+                .map(|e| resolve(e.clone(), &plan_row).unwrap())
+                .collect();
+            assert_eq!(resolved, expected);
+            // The same type tags as the events they stand for, schema 2.
+            let expected_tags: Vec<_> = expected.iter().map(|e| (e.type_tag().0, 2)).collect();
+            assert_eq!(tags, expected_tags);
+            assert!(events.iter().all(|e| e.plan_row() == Some(41)));
+            // Other events resolve to themselves.
+            assert_eq!(resolve(plan_row.clone(), &plan_row).unwrap(), plan_row);
+        }
+    }
+
+    #[test]
+    fn a_create_as_planned_with_a_plan_row_not_its_own_does_not_resolve() {
+        let plan_row = planned_create(12, 0b001);
+        let Event::RowValidated {
+            outcome: RowOutcome::Create { fields, .. },
+            ..
+        } = plan_row.clone()
+        else {
+            unreachable!()
+        };
+        let lead = |row, lead_name: &str| Event::LeadCreatedAsPlanned {
+            import_id: 300,
+            row,
+            crm_id: 9,
+            kind: Kind::Leads,
+            plan: 41,
+            lead_name: lead_name.into(),
+            export_value: Some("7".into()),
+        };
+        let sub = |sub| Event::SubCreatedAsPlanned {
+            import_id: 300,
+            row: 12,
+            crm_id: 9,
+            sub,
+            plan: 41,
+        };
+        let name = crate::event::field_text(&fields, crate::catalogue::ids::LEAD_NAME).unwrap();
+        assert!(resolve(lead(12, &name), &plan_row).is_ok());
+        assert!(resolve(sub(SubKind::Contact), &plan_row).is_ok());
+        // Another row, another name, a sub-record the row does not have,
+        // a plan row of another import or that is not a create.
+        assert!(resolve(lead(13, &name), &plan_row).is_err());
+        assert!(resolve(lead(12, "Someone else"), &plan_row).is_err());
+        let err = resolve(sub(SubKind::Opportunity), &plan_row).unwrap_err();
+        assert!(err.contains("OpportunityCreated"), "{err}");
+        let mut other_import = plan_row.clone();
+        if let Event::RowValidated { import_id, .. } = &mut other_import {
+            *import_id = 301;
+        }
+        assert!(resolve(lead(12, &name), &other_import).is_err());
+        assert!(resolve(lead(12, &name), &row(RowOutcome::Invalid)).is_err());
     }
 
     #[test]
@@ -960,6 +1207,32 @@ mod tests {
                 "{sub:?}"
             );
         }
+        // Schema 2: the events a commit makes, naming their plan row.
+        let events = PlannedCreate {
+            plan: 5,
+            row: 4,
+            lead_name: "Acme".into(),
+            export_value: None,
+            subs: [true, true, true],
+        }
+        .events(3, 79, Kind::Organizations);
+        let leans: Vec<_> = events
+            .iter()
+            .map(|e| lean(&codec::encode(e).unwrap()).unwrap())
+            .collect();
+        assert_eq!(
+            leans[0],
+            Some(Lean::LeadCreated {
+                crm_id: 79,
+                kind: Kind::Organizations,
+                lead_name: "Acme".into(),
+                export_value: None,
+            })
+        );
+        assert!(leans[1..]
+            .iter()
+            .all(|l| *l == Some(Lean::Sub { crm_id: 79 })));
+        assert_eq!(leans.len(), 4);
         let others = [
             row(RowOutcome::Invalid),
             Event::LeadUpdated {

@@ -5,9 +5,9 @@ use std::collections::VecDeque;
 
 use super::plan::{self, PlanAhead, PlanStep};
 use super::report::{CommitReport, StreamedCommitReport};
-use super::{Ledger, LedgerError, NoProgress, Outgoing, Progress};
+use super::{Ledger, LedgerError, NoProgress, Progress};
 use crate::catalogue::ids;
-use crate::event::{CommitCounts, Event, ImportId, Kind, RowOutcome};
+use crate::event::{CommitCounts, Event, ImportId, Kind, PlannedCreate, RowOutcome};
 use crate::matching::CrmView;
 use crate::projection::records::{ImportStatus, PlannedRow};
 use crate::store::Store;
@@ -25,7 +25,7 @@ struct CommitEvents<'a> {
     import_id: ImportId,
     kind: Kind,
     next_crm_id: u64,
-    pending: VecDeque<Outgoing>,
+    pending: VecDeque<Event>,
     counts: CommitCounts,
     fields_touched: u64,
     n_events: u64,
@@ -56,27 +56,31 @@ impl CommitEvents<'_> {
     /// its events.
     fn plan_step(&mut self, step: PlanStep) -> Result<(), LedgerError> {
         match step {
-            PlanStep::Row(planned) => {
+            PlanStep::Row(seq, planned) => {
                 if self.check_stale {
                     Self::check(&self.view, self.import_id, self.kind, &planned)?;
                 }
-                self.plan_events(planned);
+                self.plan_events(seq, planned);
             }
             // Read raw only when rows are not checked (`read_ahead`).
-            PlanStep::Create(raw) => {
-                let crm_id = self.next_crm_id;
-                self.next_crm_id += 1;
-                self.counts.created += 1;
-                self.fields_touched |= raw.touched;
-                let events = raw.events(self.import_id, crm_id, self.kind)?;
-                self.pending
-                    .extend(events.into_iter().map(Outgoing::Encoded));
+            PlanStep::Create(create, touched) => {
+                self.fields_touched |= touched;
+                self.create(create);
             }
         }
         Ok(())
     }
 
-    fn plan_events(&mut self, planned: PlannedRow) {
+    /// Queues the events of a planned create, with the next CRM ID.
+    fn create(&mut self, create: PlannedCreate) {
+        let crm_id = self.next_crm_id;
+        self.next_crm_id += 1;
+        self.counts.created += 1;
+        self.pending
+            .extend(create.events(self.import_id, crm_id, self.kind));
+    }
+
+    fn plan_events(&mut self, seq: u64, planned: PlannedRow) {
         let import_id = self.import_id;
         let row = planned.row;
         match planned.outcome {
@@ -86,34 +90,15 @@ impl CommitEvents<'_> {
                 communication,
                 opportunity,
             } => {
-                let crm_id = self.next_crm_id;
-                self.next_crm_id += 1;
-                self.counts.created += 1;
-                for list in [
-                    Some(&fields),
+                let subs = [
                     contact.as_ref(),
                     communication.as_ref(),
                     opportunity.as_ref(),
-                ]
-                .into_iter()
-                .flatten()
-                {
+                ];
+                for list in std::iter::once(&fields).chain(subs.into_iter().flatten()) {
                     touch(&mut self.fields_touched, list);
                 }
-                self.pending.extend(
-                    crate::event::create_events(
-                        import_id,
-                        row,
-                        crm_id,
-                        self.kind,
-                        fields,
-                        contact,
-                        communication,
-                        opportunity,
-                    )
-                    .into_iter()
-                    .map(Outgoing::Event),
-                );
+                self.create(PlannedCreate::of(seq, row, &fields, subs));
             }
             RowOutcome::Update {
                 crm_id,
@@ -124,13 +109,13 @@ impl CommitEvents<'_> {
                 for c in &changes {
                     self.fields_touched |= 1u64 << c.field.0;
                 }
-                self.pending.push_back(Outgoing::Event(Event::LeadUpdated {
+                self.pending.push_back(Event::LeadUpdated {
                     import_id,
                     row,
                     crm_id,
                     version: base_version + 1,
                     changes,
-                }));
+                });
             }
             RowOutcome::Unchanged { .. } => self.counts.unchanged += 1,
             // A preview with invalid rows has errors and is never committed.
@@ -140,7 +125,7 @@ impl CommitEvents<'_> {
 }
 
 impl Iterator for CommitEvents<'_> {
-    type Item = Result<Outgoing, LedgerError>;
+    type Item = Result<Event, LedgerError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -168,12 +153,12 @@ impl Iterator for CommitEvents<'_> {
                     self.finished = true;
                     let mut counts = self.counts;
                     counts.imported = counts.created + counts.updated + counts.unchanged;
-                    return Some(Ok(Outgoing::Event(Event::ImportCommitted {
+                    return Some(Ok(Event::ImportCommitted {
                         import_id: self.import_id,
                         counts,
                         events: self.n_events,
                         fields_touched: self.fields_touched,
-                    })));
+                    }));
                 }
             }
         }

@@ -131,19 +131,6 @@ struct Built {
     last_batch: WriteBatch,
 }
 
-/// An event for [`Ledger::append`]: whole, or already encoded (a commit's
-/// creates, spliced from their plan rows: `event::RawCreate`).
-pub(crate) enum Outgoing {
-    Event(Event),
-    Encoded(Encoded),
-}
-
-impl From<Event> for Outgoing {
-    fn from(event: Event) -> Self {
-        Outgoing::Event(event)
-    }
-}
-
 /// Chunks of events sent to the log's writer and not yet written.
 const WRITES_IN_FLIGHT: usize = 2;
 
@@ -259,7 +246,7 @@ impl<S: Store> Ledger<S> {
     fn append(
         &self,
         actor: &str,
-        events: impl Iterator<Item = Result<impl Into<Outgoing>, LedgerError>>,
+        events: impl Iterator<Item = Result<Event, LedgerError>>,
         progress: &dyn Progress,
     ) -> Result<std::ops::Range<u64>, LedgerError> {
         let head = self.head()?;
@@ -285,7 +272,7 @@ impl<S: Store> Ledger<S> {
         &self,
         actor: &str,
         head: LogHead,
-        events: impl Iterator<Item = Result<impl Into<Outgoing>, LedgerError>>,
+        events: impl Iterator<Item = Result<Event, LedgerError>>,
     ) -> Result<(u64, Vec<Range<u64>>), LedgerError> {
         // The chunks of events before the last are written by a second
         // thread while this one builds, encodes and seals the next: sled's
@@ -330,7 +317,7 @@ impl<S: Store> Ledger<S> {
         &self,
         actor: &str,
         head: LogHead,
-        events: impl Iterator<Item = Result<impl Into<Outgoing>, LedgerError>>,
+        events: impl Iterator<Item = Result<Event, LedgerError>>,
         tx: &std::sync::mpsc::SyncSender<WriteBatch>,
     ) -> Result<Built, LedgerError> {
         let at_ms = self.now();
@@ -345,10 +332,7 @@ impl<S: Store> Ledger<S> {
         let mut in_batch = 0usize;
         let mut block = log::BlockBuilder::new(seq, BLOCK_BYTES + BLOCK_BYTES / 4);
         for event in events {
-            let event = match event?.into() {
-                Outgoing::Event(event) => Encoded::of(&event)?,
-                Outgoing::Encoded(encoded) => encoded,
-            };
+            let event = Encoded::of(&event?)?;
             let stream = event.stream;
             let version = match versions.get_mut(&stream) {
                 Some(v) => {
@@ -514,8 +498,8 @@ impl<S: Store> Ledger<S> {
                     feed::Fed::Unprojected(seq) => debug_assert_eq!(seq, next),
                     feed::Fed::Event(rec) => {
                         debug_assert_eq!(rec.envelope.seq, next);
-                        if let Event::LeadCreated { kind, .. } = &rec.event {
-                            created[view::kind_index(*kind)] += 1;
+                        if let Some(kind) = rec.event.created_kind() {
+                            created[view::kind_index(kind)] += 1;
                         }
                         projection::apply(&mut ov, *rec)?;
                     }

@@ -15,7 +15,7 @@ use super::events::EventCursor;
 use super::report::{self, CommitLeadView};
 use super::{Ledger, LedgerError};
 use crate::codec;
-use crate::event::{self, CrmId, Event, OutcomeHead, RawCreate};
+use crate::event::{self, CrmId, Event, OutcomeHead, PlannedCreate};
 use crate::log;
 use crate::projection;
 use crate::projection::records::{ImportState, PlannedRow};
@@ -92,16 +92,17 @@ impl Iterator for PlanRows<'_> {
     }
 }
 
-/// A step of the plan as the commit reads it: a row decoded, or a create
-/// with its values left encoded, to be spliced into its events.
+/// A step of the plan as the commit reads it: a row decoded (with its
+/// sequence number), or a create read without decoding its values
+/// ([`PlannedCreate::read`]) and the mask of the fields it writes.
 pub(super) enum PlanStep {
-    Row(PlannedRow),
-    Create(RawCreate),
+    Row(u64, PlannedRow),
+    Create(PlannedCreate, u64),
 }
 
 /// The plan that the commit applies, each event's hash checked, with the
 /// creates read raw when `raw_creates` (they need no staleness check:
-/// their values are only copied).
+/// their events only name their plan row).
 struct PlanSteps<'a> {
     events: EventCursor<'a>,
     raw_creates: bool,
@@ -112,14 +113,14 @@ impl PlanSteps<'_> {
         let hash = log::check_hash(seq, bytes)?;
         let envelope = log::open_head(seq, bytes)?;
         if raw_creates {
-            let raw = RawCreate::read(envelope.payload)
+            let raw = PlannedCreate::read(seq, envelope.payload)
                 .map_err(|source| log::LogError::Decode { seq, source })?;
-            if let Some(raw) = raw {
-                return Ok(Some(PlanStep::Create(raw)));
+            if let Some((create, touched)) = raw {
+                return Ok(Some(PlanStep::Create(create, touched)));
             }
         }
         let rec = log::decode_payload(envelope.to_envelope(), hash)?;
-        Ok(planned(rec.event).map(PlanStep::Row))
+        Ok(planned(rec.event).map(|p| PlanStep::Row(seq, p)))
     }
 }
 
@@ -170,8 +171,10 @@ pub(super) fn read_ahead<S: Store>(
     for row in steps {
         let row = row.and_then(|step| {
             match &step {
-                PlanStep::Row(p) => spool.push(p.row, &p.lead_name, OutcomeHead::of(&p.outcome))?,
-                PlanStep::Create(c) => spool.push(c.row, &c.lead_name, OutcomeHead::Create)?,
+                PlanStep::Row(_, p) => {
+                    spool.push(p.row, &p.lead_name, OutcomeHead::of(&p.outcome))?
+                }
+                PlanStep::Create(c, _) => spool.push(c.row, &c.lead_name, OutcomeHead::Create)?,
             }
             Ok(step)
         });

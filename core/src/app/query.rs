@@ -254,8 +254,9 @@ impl<S: Store> Ledger<S> {
         end: u64,
         mut f: impl FnMut(log::Recorded) -> Result<(), LedgerError>,
     ) -> Result<(), LedgerError> {
+        let mut plans = crate::projection::leads::EventReader::new(&self.store);
         events::for_each(&self.store, from, end, |seq, bytes| {
-            f(log::read_event(seq, bytes)?)
+            f(plans.resolve(log::read_event(seq, bytes)?)?)
         })
     }
 

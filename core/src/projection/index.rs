@@ -804,5 +804,6 @@ impl<'a> IndexReader<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 #[path = "index_tests.rs"]
 mod tests;

@@ -136,7 +136,7 @@ pub fn load_current(store: &dyn Store, crm_id: CrmId) -> Result<Option<LeadRecor
 /// events asked for come in order and close together (a lead's events are
 /// consecutive, and so are the leads of one commit), and starting a new
 /// one otherwise.
-pub struct EventReader<'a> {
+struct RawReader<'a> {
     store: &'a dyn Store,
     cursor: Option<EventCursor<'a>>,
     /// The sequence number the cursor yields next.
@@ -147,9 +147,9 @@ pub struct EventReader<'a> {
 /// to it rather than start again: about two blocks of events.
 const READ_AHEAD: u64 = 32;
 
-impl<'a> EventReader<'a> {
-    pub fn new(store: &'a dyn Store) -> Self {
-        EventReader {
+impl<'a> RawReader<'a> {
+    fn new(store: &'a dyn Store) -> Self {
+        RawReader {
             store,
             cursor: None,
             next: 0,
@@ -157,7 +157,7 @@ impl<'a> EventReader<'a> {
     }
 
     /// Event `seq`, its hash checked.
-    pub fn read(&mut self, seq: u64) -> Result<Recorded, StoreError> {
+    fn read(&mut self, seq: u64) -> Result<Recorded, StoreError> {
         if self.cursor.is_none() || seq < self.next || seq > self.next + READ_AHEAD {
             self.cursor = Some(EventCursor::new(self.store, seq, u64::MAX));
             self.next = seq;
@@ -180,6 +180,58 @@ impl<'a> EventReader<'a> {
                 return log::read_event(at, bytes).map_err(|e| corrupt("log", e));
             }
         }
+    }
+}
+
+/// Reads events by sequence number, as their readers see them: an event
+/// that names its plan row for its values (a commit's creates,
+/// [`crate::event::resolve`]) with those values. The plan rows are read
+/// with a cursor of their own, which moves forward as the events do (the
+/// creates of a commit follow its plan's order).
+pub struct EventReader<'a> {
+    events: RawReader<'a>,
+    plans: RawReader<'a>,
+    /// The last plan row read (a lead's events share one).
+    plan: Option<(u64, Event)>,
+}
+
+impl<'a> EventReader<'a> {
+    pub fn new(store: &'a dyn Store) -> Self {
+        EventReader {
+            events: RawReader::new(store),
+            plans: RawReader::new(store),
+            plan: None,
+        }
+    }
+
+    /// Event `seq`, its hash checked (and its plan row's, if it names one),
+    /// with its plan row's values.
+    pub fn read(&mut self, seq: u64) -> Result<Recorded, StoreError> {
+        let rec = self.events.read(seq)?;
+        self.resolve(rec)
+    }
+
+    /// An event read otherwise, with its plan row's values if it names
+    /// one (read with this reader's plan cursor).
+    pub fn resolve(&mut self, mut rec: Recorded) -> Result<Recorded, StoreError> {
+        let seq = rec.envelope.seq;
+        let Some(plan) = rec.event.plan_row() else {
+            return Ok(rec);
+        };
+        let plan_row = match self.plan.take() {
+            Some((at, event)) if at == plan => event,
+            _ if plan >= seq => {
+                return Err(corrupt(
+                    "log",
+                    format!("event {seq} names event {plan}, after it, as its plan row"),
+                ))
+            }
+            _ => self.plans.read(plan)?.event,
+        };
+        let resolved = crate::event::resolve(rec.event, &plan_row);
+        self.plan = Some((plan, plan_row));
+        rec.event = resolved.map_err(|e| corrupt("log", format!("event {seq}: {e}")))?;
+        Ok(rec)
     }
 }
 
@@ -446,6 +498,84 @@ mod tests {
         assert_eq!(read(&store, 400).unwrap(), None, "no page at all");
         let all: Vec<_> = scan(&store).map(|r| r.unwrap().crm_id).collect();
         assert_eq!(all, vec![1, 2, 3, 4, 5]);
+    }
+
+    /// Leads 1..=n as a commit makes them: the plan rows (a create with a
+    /// contact each, events 0..n), then each lead and its contact naming
+    /// their plan row (events n..3n).
+    fn leads_as_planned(n: u64) -> Vec<Event> {
+        let plan_row = |id: CrmId| {
+            let Event::ContactCreated { fields, .. } = contact(id) else {
+                unreachable!()
+            };
+            Event::RowValidated {
+                import_id: 1,
+                row: id as u32 + 1,
+                lead_name: String::new(),
+                outcome: crate::event::RowOutcome::Create {
+                    fields: vec![name(id)],
+                    contact: Some(fields),
+                    communication: None,
+                    opportunity: None,
+                },
+                issues: Vec::new(),
+            }
+        };
+        let commit = (1..=n).flat_map(|id| {
+            crate::event::PlannedCreate {
+                plan: id - 1,
+                row: id as u32 + 1,
+                lead_name: format!("Lead {id}"),
+                export_value: None,
+                subs: [true, false, false],
+            }
+            .events(1, id, Kind::Leads)
+        });
+        (1..=n).map(plan_row).chain(commit).collect()
+    }
+
+    #[test]
+    fn a_lead_whose_events_name_their_plan_row_reads_as_one_that_copies_it() {
+        let n = 40;
+        let as_planned = MemStore::new();
+        let events = append(&as_planned, 0, leads_as_planned(n));
+        project(&as_planned, events, 7);
+        // The same leads with their values copied into their events, at
+        // the same sequence numbers (events 0..n project nothing).
+        let copied = MemStore::new();
+        let mut events = leads_as_planned(n);
+        events.truncate(n as usize);
+        events.extend(leads_with_contacts(n));
+        let events = append(&copied, 0, events);
+        project(&copied, events, 7);
+        assert_eq!(dump(&as_planned), dump(&copied), "the same pages");
+        for id in 1..=n {
+            let lead = read(&as_planned, id).unwrap().unwrap();
+            assert_eq!(lead, read(&copied, id).unwrap().unwrap());
+            assert_eq!(lead.contacts.len(), 1);
+        }
+        let all: Vec<_> = scan(&as_planned).map(|r| r.unwrap()).collect();
+        let expected: Vec<_> = scan(&copied).map(|r| r.unwrap()).collect();
+        assert_eq!(all, expected);
+    }
+
+    #[test]
+    fn a_lead_naming_a_plan_row_not_its_own_is_corrupt() {
+        let store = MemStore::new();
+        let mut events = leads_as_planned(2);
+        // Lead 2 names lead 1's plan row.
+        if let Event::LeadCreatedAsPlanned { plan, .. } = &mut events[4] {
+            *plan = 0;
+        }
+        let events = append(&store, 0, events);
+        project(&store, events, 10);
+        assert!(read(&store, 1).unwrap().is_some());
+        match read(&store, 2) {
+            Err(StoreError::Corrupt(problem)) => {
+                assert!(problem.contains("event 4"), "{problem}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub mod records;
 
 use crate::catalogue::ids;
 use crate::codec;
-use crate::event::{CrmId, Event, FieldChange, Fields, ImportId, Kind, Lean};
+use crate::event::{field_text, CrmId, Event, FieldChange, ImportId, Kind, Lean};
 use crate::log::Recorded;
 use crate::reference::ReferenceData;
 use crate::store::{StoreError, Table};
@@ -111,13 +111,6 @@ fn inconsistent(seq: u64, reason: impl Into<String>) -> ProjectionError {
     }
 }
 
-fn field_text(fields: &Fields, field: crate::catalogue::FieldId) -> Option<String> {
-    fields
-        .iter()
-        .find(|(f, _)| *f == field)
-        .map(|(_, v)| v.to_string())
-}
-
 fn load_import(ov: &Overlay<'_>, seq: u64, id: ImportId) -> Result<ImportState, ProjectionError> {
     load(ov, Table::Imports, &keys::import(id))?
         .ok_or_else(|| inconsistent(seq, format!("import {id} is unknown")))
@@ -197,6 +190,16 @@ pub fn apply(ov: &mut Overlay<'_>, rec: Recorded) -> Result<(), ProjectionError>
             let export = field_text(&fields, ids::EXPORT_VALUE);
             lead_created(ov, seq, crm_id, kind, &lead_name, export.as_deref())?;
         }
+        Event::LeadCreatedAsPlanned {
+            crm_id,
+            kind,
+            lead_name,
+            export_value,
+            ..
+        } => lead_created(ov, seq, crm_id, kind, &lead_name, export_value.as_deref())?,
+        Event::SubCreatedAsPlanned { crm_id, .. } => sub_created(ov, seq, crm_id, |store| {
+            leads::EventReader::new(store).read(seq).map(|r| r.event)
+        })?,
         Event::LeadUpdated {
             crm_id,
             version,
