@@ -270,7 +270,8 @@ fn a_reader_during_a_commits_projection_sees_the_view_before_it() {
     let hook_armed = Arc::clone(&armed);
     let channels = Mutex::new((paused_tx, go_rx));
     let options = LedgerOptions {
-        chunk: 4,
+        // A chunk of one update (weight 4) and four creations (1 each).
+        chunk: 2,
         fail_point: Some(Arc::new(move |point: &str, n: u64| {
             if point == "projected" && n == 1 && hook_armed.swap(false, Ordering::SeqCst) {
                 let channels = channels.lock().unwrap();
@@ -290,15 +291,15 @@ fn a_reader_during_a_commits_projection_sees_the_view_before_it() {
     l.commit(first.import_id, "t", &NoProgress).unwrap();
     let second = preview(
         &l,
-        "Lead Name,Export Value,City\nAcme,A1,Ogdenville\nBeta,B1,\nGamma,C1,\nDelta,D1,\n",
+        "Lead Name,Export Value,City\nAcme,A1,Ogdenville\nBeta,B1,\nGamma,C1,\nDelta,D1,\nEps,E1,\n",
     );
-    assert_eq!((second.counts.create, second.counts.update), (3, 1));
+    assert_eq!((second.counts.create, second.counts.update), (4, 1));
 
     armed.store(true, Ordering::SeqCst);
     std::thread::scope(|s| {
         let committer = s.spawn(|| l.commit(second.import_id, "t", &NoProgress));
         paused_rx.recv().unwrap();
-        // The first chunk (the update and the three creations) is written;
+        // The first chunk (the update and the four creations) is written;
         // the commit's last event is not. Read everything, let the commit
         // go on, then check (a failed check must not leave it waiting).
         let listing = l.leads(None, 0, 0);
@@ -318,7 +319,7 @@ fn a_reader_during_a_commits_projection_sees_the_view_before_it() {
         committer.join().unwrap().unwrap();
     });
     let listing = l.leads(None, 0, 0).unwrap();
-    assert_eq!(listing.total, 4);
+    assert_eq!(listing.total, 5);
     assert_eq!(listing.leads[0].fields["City"], "Ogdenville");
     assert_eq!(listing.leads[0].version, 2);
     assert_eq!(l.lead(2).unwrap().fields["Lead Name"], "Beta");
@@ -788,4 +789,61 @@ fn the_projection_digest_hashes_every_entry_in_order() {
     assert!(bytes > 300 * 1024, "{bytes} bytes");
     let expected = super::report::hex(hasher.finalize().as_bytes());
     assert_eq!(l.projection_digest().unwrap(), expected);
+}
+
+/// A projection chunk holds `chunk` events read whole (updates) or four
+/// times as many creations (read lean), and never crosses an index range.
+#[test]
+fn a_projection_chunk_holds_four_times_as_many_creations_as_updates() {
+    use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+    use std::sync::Arc;
+    let chunks = Arc::new(AtomicU64::new(0));
+    let seen = Arc::clone(&chunks);
+    let ledger_with = |span: u64| {
+        let seen = Arc::clone(&seen);
+        let options = LedgerOptions {
+            chunk: 8,
+            index: crate::projection::index::Layout { span, fanout: 8 },
+            fail_point: Some(Arc::new(move |point: &str, n: u64| {
+                if point == "projected" {
+                    seen.store(n, SeqCst);
+                }
+            })),
+            ..Default::default()
+        };
+        Ledger::open(
+            MemStore::new(),
+            Box::new(FixedClock(1_764_000_000_000)),
+            options,
+        )
+        .unwrap()
+    };
+    let csv = |n: usize, city: &str| {
+        let mut csv = String::from("Lead Name,Export Value,City\n");
+        for i in 0..n {
+            csv.push_str(&format!("Lead {i},E{i},{city}\n"));
+        }
+        csv
+    };
+    // The chunks of one commit's catch-up.
+    let commit = |l: &Ledger<MemStore>, csv: &str| {
+        let p = preview(l, csv);
+        chunks.store(0, SeqCst);
+        l.commit(p.import_id, "t", &NoProgress).unwrap();
+        chunks.load(SeqCst)
+    };
+    let l = ledger_with(1 << 20);
+    // 40 creations and `ImportCommitted` (whole): 32 + 9.
+    assert_eq!(commit(&l, &csv(40, "Springfield")), 2);
+    // 20 updates and `ImportCommitted`: 8 + 8 + 5.
+    assert_eq!(commit(&l, &csv(20, "Shelbyville")), 3);
+    // With ranges of 16 sequence numbers, no chunk crosses a range's end.
+    let l = ledger_with(16);
+    let p = preview(&l, &csv(40, "Springfield"));
+    let first = l.import_state(p.import_id).unwrap().preview_seqs.1 + 1;
+    chunks.store(0, SeqCst);
+    l.commit(p.import_id, "t", &NoProgress).unwrap();
+    let end = first + 41;
+    let ranges = (end - 1) / 16 - first / 16 + 1;
+    assert_eq!(chunks.load(SeqCst), ranges);
 }
