@@ -4,7 +4,7 @@
 //! rebuild, verify, the plan of a preview and the results of a commit, and
 //! the lead records that point at their events (`projection/leads.rs`).
 
-use crate::log::{self, BLOCK_HEADER_LEN};
+use crate::log::{self, BlockReader};
 use crate::store::{ScanIter, Store, StoreError, Table};
 
 /// Why the cursor stopped early.
@@ -29,6 +29,10 @@ pub(crate) struct EventCursor<'a> {
     left: u32,
     /// Sequence number of the next event of `block`.
     next_in_block: u64,
+    /// What the frames of a compact block carry to the next.
+    reader: BlockReader,
+    /// The event last given, as sealed alone, when its block is compact.
+    event: Vec<u8>,
     /// The next sequence number to yield.
     want: u64,
     end: u64,
@@ -43,6 +47,8 @@ impl<'a> EventCursor<'a> {
             pos: 0,
             left: 0,
             next_in_block: from,
+            reader: BlockReader::default(),
+            event: Vec::new(),
             want: from,
             end,
             failed: false,
@@ -87,8 +93,9 @@ impl<'a> EventCursor<'a> {
                 if first > want {
                     return self.damaged(want, format!("event {want} is missing"));
                 }
+                self.reader = BlockReader::new(&value);
                 self.block = value;
-                self.pos = BLOCK_HEADER_LEN;
+                self.pos = log::BLOCK_HEADER_LEN;
                 self.left = count;
                 self.next_in_block = first;
                 continue;
@@ -106,12 +113,20 @@ impl<'a> EventCursor<'a> {
             self.pos = stop;
             self.left -= 1;
             self.next_in_block += 1;
+            // Every frame is read, those before `from` too (the first
+            // block read may start before it): a compact frame leaves out
+            // what the frames before it say.
+            if let Err(problem) = self
+                .reader
+                .event(&self.block, start..stop, seq, &mut self.event)
+            {
+                return self.damaged(seq, problem);
+            }
             if seq < self.want {
-                // The first block read may start before `from`.
                 continue;
             }
             self.want += 1;
-            return Some(Ok((seq, &self.block[start..stop])));
+            return Some(Ok((seq, &self.event[..])));
         }
     }
 }

@@ -193,55 +193,162 @@ pub fn seq_key(seq: u64) -> [u8; 8] {
     seq.to_be_bytes()
 }
 
-/// The format byte that opens every block of events.
+/// The format byte of a block whose events are each stored as sealed
+/// alone (`encode(Envelope) ++ blake3`): what leadger wrote before the
+/// compact blocks, and still reads.
 pub const BLOCK_FORMAT: u8 = 1;
-/// Format byte, first sequence number (u64 LE), event count (u32 LE).
+/// The format byte of a compact block ([`BlockBuilder`]).
+pub const BLOCK_FORMAT_COMPACT: u8 = 2;
+/// Format byte, first sequence number (u64 LE), event count (u32 LE): the
+/// header of both formats.
 pub const BLOCK_HEADER_LEN: usize = 1 + 8 + 4;
+
+/// What a compact frame stores of an event's envelope: only what differs
+/// from the block's event before it (`None`: the same; a stream version
+/// one more than the one before in the same stream), a type tag as an
+/// index into the tags the block has named so far (`new_tag` names the
+/// next), and the payload. The sequence number follows from the block's
+/// first, and the previous hash is the hash stored with the event before
+/// unless given (as it is for the first).
+#[derive(Debug, Serialize, Deserialize)]
+struct CompactHead<'a> {
+    prev_hash: Option<Hash>,
+    stream: Option<Stream>,
+    stream_version: Option<u64>,
+    at_ms: Option<i64>,
+    #[serde(borrow)]
+    actor: Option<&'a str>,
+    tag: u32,
+    #[serde(borrow)]
+    new_tag: Option<(&'a str, u16)>,
+    #[serde(with = "serde_bytes")]
+    payload: &'a [u8],
+}
+
+/// The envelope as [`Envelope`] encodes, borrowed: how a compact frame is
+/// turned back into the bytes its hash covers.
+#[derive(Serialize)]
+struct EnvelopeOut<'a> {
+    seq: u64,
+    stream: Stream,
+    stream_version: u64,
+    at_ms: i64,
+    actor: &'a str,
+    type_tag: &'a str,
+    schema: u16,
+    prev_hash: Hash,
+    #[serde(with = "serde_bytes")]
+    payload: &'a [u8],
+}
 
 /// Builds one block of the events table: consecutive sealed events stored
 /// as one value, under the key of its *last* event ([`seq_key`]), so that
 /// the block holding event `n` is the first block at or after key `n`.
 ///
-/// Layout: `[BLOCK_FORMAT][first seq: u64 LE][count: u32 LE]`, then per
-/// event `[len: u32 LE][encode(Envelope) ++ blake3]`. The hash chain is per
-/// event, exactly as if each event were stored alone: a block is only how
-/// the store is asked to keep them (one write for many events).
+/// Layout (compact, [`BLOCK_FORMAT_COMPACT`]): `[2][first seq: u64
+/// LE][count: u32 LE]`, then per event `[len: u32 LE][encode(CompactHead)
+/// ++ blake3]`. Each event's hash is the hash of
+/// its whole envelope (`encode(Envelope)`), exactly as if it were stored
+/// alone ([`seal`]): the compact frame only leaves out what the frames
+/// before it say (the actor, time, stream and type that a block's events
+/// share, the sequence number, the previous hash), which was about 70% of
+/// a commit's events. [`BlockReader`] gives each event back as sealed
+/// alone, so the hash chain, `verify` and every reader are the same for
+/// both formats.
 pub struct BlockBuilder {
     first: u64,
     count: u32,
     bytes: Vec<u8>,
+    /// The envelope of the event before, as the next frame compares with.
+    last: Option<Envelope>,
+    tags: Vec<(String, u16)>,
+    /// The canonical encoding of the event being pushed (reused).
+    scratch: Vec<u8>,
 }
 
 impl BlockBuilder {
     /// An empty block whose first event will be `first`.
     pub fn new(first: u64, capacity: usize) -> Self {
         let mut bytes = Vec::with_capacity(capacity.max(BLOCK_HEADER_LEN));
-        bytes.push(BLOCK_FORMAT);
+        bytes.push(BLOCK_FORMAT_COMPACT);
         bytes.extend_from_slice(&first.to_le_bytes());
         bytes.extend_from_slice(&0u32.to_le_bytes());
         BlockBuilder {
             first,
             count: 0,
             bytes,
+            last: None,
+            tags: Vec::new(),
+            scratch: Vec::with_capacity(256),
         }
     }
 
     /// Seals the envelope (its `seq` must be the block's next) into the
     /// block and returns its hash.
     pub fn push(&mut self, envelope: &Envelope) -> Result<Hash, LogError> {
-        debug_assert_eq!(envelope.seq, self.first + u64::from(self.count));
+        let refuse = |what: &str| LogError::Encode(CodecError::Encode(what.to_string()));
+        if envelope.seq != self.first + u64::from(self.count) {
+            return Err(refuse("an event out of order in a block"));
+        }
+        self.scratch.clear();
+        codec::encode_into(envelope, &mut self.scratch).map_err(LogError::Encode)?;
+        let hash = *blake3::hash(&self.scratch).as_bytes();
+        let last = self.last.as_ref();
+        // The hash of the event before ends the block's bytes.
+        let chained = last.is_some() && self.bytes[self.bytes.len() - 32..] == envelope.prev_hash;
+        let same_stream = last.is_some_and(|l| l.stream == envelope.stream);
+        let tag_index = self
+            .tags
+            .iter()
+            .position(|(tag, schema)| *tag == envelope.type_tag && *schema == envelope.schema);
+        let head = CompactHead {
+            prev_hash: (!chained).then_some(envelope.prev_hash),
+            stream: (!same_stream).then_some(envelope.stream),
+            stream_version: (!(same_stream
+                && last.is_some_and(|l| l.stream_version + 1 == envelope.stream_version)))
+            .then_some(envelope.stream_version),
+            at_ms: (last.map(|l| l.at_ms) != Some(envelope.at_ms)).then_some(envelope.at_ms),
+            actor: (last.map(|l| l.actor.as_str()) != Some(envelope.actor.as_str()))
+                .then_some(envelope.actor.as_str()),
+            tag: u32::try_from(tag_index.unwrap_or(self.tags.len()))
+                .map_err(|_| refuse("too many type tags in a block"))?,
+            new_tag: match tag_index {
+                Some(_) => None,
+                None => Some((envelope.type_tag.as_str(), envelope.schema)),
+            },
+            payload: &envelope.payload,
+        };
         let len_at = self.bytes.len();
         self.bytes.extend_from_slice(&[0u8; 4]);
         let body_at = self.bytes.len();
-        if let Err(e) = codec::encode_into(envelope, &mut self.bytes) {
+        if let Err(e) = codec::encode_into(&head, &mut self.bytes) {
             self.bytes.truncate(len_at);
             return Err(LogError::Encode(e));
         }
-        let hash = *blake3::hash(&self.bytes[body_at..]).as_bytes();
         self.bytes.extend_from_slice(&hash);
-        let len = u32::try_from(self.bytes.len() - body_at)
-            .map_err(|_| LogError::Encode(CodecError::Encode("event over 4 GiB".into())))?;
+        let len =
+            u32::try_from(self.bytes.len() - body_at).map_err(|_| refuse("event over 4 GiB"))?;
         self.bytes[len_at..body_at].copy_from_slice(&len.to_le_bytes());
+        if tag_index.is_none() {
+            self.tags.push((envelope.type_tag.clone(), envelope.schema));
+        }
+        match &mut self.last {
+            Some(l) => {
+                // Only the fields compared are kept up to date.
+                l.stream = envelope.stream;
+                l.stream_version = envelope.stream_version;
+                l.at_ms = envelope.at_ms;
+                if l.actor != envelope.actor {
+                    l.actor.clone_from(&envelope.actor);
+                }
+            }
+            None => {
+                self.last = Some(Envelope {
+                    payload: Vec::new(),
+                    ..envelope.clone()
+                })
+            }
+        }
         self.count += 1;
         Ok(hash)
     }
@@ -264,12 +371,134 @@ impl BlockBuilder {
 
 /// The header of a stored block: its first sequence number and count.
 pub fn block_header(bytes: &[u8]) -> Option<(u64, u32)> {
-    if bytes.len() < BLOCK_HEADER_LEN || bytes[0] != BLOCK_FORMAT {
+    if bytes.len() < BLOCK_HEADER_LEN || !matches!(bytes[0], BLOCK_FORMAT | BLOCK_FORMAT_COMPACT) {
         return None;
     }
     let first = u64::from_le_bytes(bytes[1..9].try_into().ok()?);
     let count = u32::from_le_bytes(bytes[9..13].try_into().ok()?);
     Some((first, count))
+}
+
+/// What a reader of a compact block carries from one frame to the next:
+/// the fields a frame may leave out, as positions in the block's bytes.
+#[derive(Debug, Default)]
+pub struct BlockReader {
+    compact: bool,
+    prev_hash: Hash,
+    stream: Option<Stream>,
+    stream_version: u64,
+    at_ms: i64,
+    actor: std::ops::Range<usize>,
+    tags: Vec<(std::ops::Range<usize>, u16)>,
+}
+
+impl BlockReader {
+    /// The reader of a block (its header checked by [`block_header`]).
+    pub fn new(block: &[u8]) -> Self {
+        let compact = block.first() == Some(&BLOCK_FORMAT_COMPACT);
+        BlockReader {
+            compact,
+            ..BlockReader::default()
+        }
+    }
+
+    /// Writes to `out` (cleared first) the event `seq` whose frame is
+    /// `block[frame]`, as sealed alone (`encode(Envelope) ++ blake3`, what
+    /// [`unseal`] reads): in a block of the old format the frame itself;
+    /// in a compact block, made from the frame and those before it.
+    /// Frames must be given in order, each once, from the block's first.
+    pub fn event(
+        &mut self,
+        block: &[u8],
+        frame: std::ops::Range<usize>,
+        seq: u64,
+        out: &mut Vec<u8>,
+    ) -> Result<(), String> {
+        out.clear();
+        if !self.compact {
+            out.extend_from_slice(&block[frame]);
+            return Ok(());
+        }
+        let damaged = |what: &str| format!("event {seq} is damaged: {what}");
+        let body_end = frame
+            .end
+            .checked_sub(32)
+            .filter(|end| *end > frame.start)
+            .ok_or_else(|| damaged("shorter than its hash"))?;
+        let body = &block[frame.start..body_end];
+        let head: CompactHead<'_> =
+            codec::decode_head(body).map_err(|e| damaged(&e.to_string()))?;
+        let offset = |s: &str| {
+            let at = s.as_ptr() as usize - block.as_ptr() as usize;
+            at..at + s.len()
+        };
+        let stream = match (head.stream, self.stream) {
+            (Some(stream), _) => {
+                self.stream_version = head
+                    .stream_version
+                    .ok_or_else(|| damaged("a new stream without its version"))?;
+                stream
+            }
+            (None, Some(stream)) => {
+                self.stream_version = match head.stream_version {
+                    Some(version) => version,
+                    None => self.stream_version + 1,
+                };
+                stream
+            }
+            (None, None) => return Err(damaged("no stream")),
+        };
+        self.stream = Some(stream);
+        let first = self.tags.is_empty();
+        match head.prev_hash {
+            Some(prev_hash) => self.prev_hash = prev_hash,
+            None if first => return Err(damaged("no previous hash")),
+            None => {}
+        }
+        match head.at_ms {
+            Some(at_ms) => self.at_ms = at_ms,
+            None if first => return Err(damaged("no time")),
+            None => {}
+        }
+        match head.actor {
+            Some(actor) => self.actor = offset(actor),
+            None if first => return Err(damaged("no actor")),
+            None => {}
+        }
+        if let Some((tag, schema)) = head.new_tag {
+            if head.tag as usize != self.tags.len() {
+                return Err(damaged("a type tag out of order"));
+            }
+            self.tags.push((offset(tag), schema));
+        }
+        let (tag, schema) = self
+            .tags
+            .get(head.tag as usize)
+            .cloned()
+            .ok_or_else(|| damaged("an unknown type tag"))?;
+        let text = |range: std::ops::Range<usize>| {
+            std::str::from_utf8(&block[range]).map_err(|e| damaged(&e.to_string()))
+        };
+        codec::encode_into(
+            &EnvelopeOut {
+                seq,
+                stream,
+                stream_version: self.stream_version,
+                at_ms: self.at_ms,
+                actor: text(self.actor.clone())?,
+                type_tag: text(tag)?,
+                schema,
+                prev_hash: self.prev_hash,
+                payload: head.payload,
+            },
+            out,
+        )
+        .map_err(|e| damaged(&e.to_string()))?;
+        let stored = &block[body_end..frame.end];
+        out.extend_from_slice(stored);
+        self.prev_hash.copy_from_slice(stored);
+        Ok(())
+    }
 }
 
 /// The envelope of `event` at `seq`, as tests store it (no chain: the
@@ -360,20 +589,166 @@ mod tests {
         ));
     }
 
+    /// The frames of a block, in order.
+    fn frames(block: &[u8]) -> Vec<std::ops::Range<usize>> {
+        let (_, count) = block_header(block).unwrap();
+        let mut pos = BLOCK_HEADER_LEN;
+        (0..count)
+            .map(|_| {
+                let len = u32::from_le_bytes(block[pos..pos + 4].try_into().unwrap()) as usize;
+                let frame = pos + 4..pos + 4 + len;
+                pos = frame.end;
+                frame
+            })
+            .collect()
+    }
+
+    /// Each event of a block as sealed alone, read back with a
+    /// [`BlockReader`].
+    fn read_back(block: &[u8], first: u64) -> Result<Vec<Vec<u8>>, String> {
+        let mut reader = BlockReader::new(block);
+        let mut out = Vec::new();
+        frames(block)
+            .into_iter()
+            .zip(first..)
+            .map(|(frame, seq)| {
+                reader.event(block, frame, seq, &mut out)?;
+                Ok(out.clone())
+            })
+            .collect()
+    }
+
+    /// Envelopes that share some fields with the one before and not
+    /// others, chained but for one.
+    fn varied(first: u64, n: u64) -> Vec<Envelope> {
+        let mut prev = GENESIS;
+        (first..first + n)
+            .map(|seq| {
+                let mut env = envelope(seq, prev);
+                if seq % 3 == 0 {
+                    env.stream = Stream::Import(seq / 6);
+                }
+                if seq % 4 == 0 {
+                    env.stream_version += 7;
+                }
+                if seq % 5 == 0 {
+                    env.at_ms += 1;
+                    env.actor = format!("actor {}", seq % 2);
+                }
+                if seq % 2 == 0 {
+                    env.type_tag = "LeadCreated".into();
+                    env.schema = 2;
+                }
+                if seq == first + 4 {
+                    env.prev_hash = [9u8; 32];
+                }
+                prev = seal(&env).unwrap().1;
+                env
+            })
+            .collect()
+    }
+
     #[test]
-    fn a_block_keeps_each_event_sealed_alone() {
+    fn a_compact_block_gives_back_each_event_as_sealed_alone() {
+        let envelopes = varied(5, 12);
         let mut block = BlockBuilder::new(5, 0);
-        let h5 = block.push(&envelope(5, GENESIS)).unwrap();
-        let h6 = block.push(&envelope(6, h5)).unwrap();
+        let mut alone_bytes = 0;
+        for env in &envelopes {
+            let (alone, hash) = seal(env).unwrap();
+            assert_eq!(block.push(env).unwrap(), hash);
+            alone_bytes += alone.len();
+        }
         let (key, bytes) = block.finish().unwrap();
-        assert_eq!(key, seq_key(6), "a block is keyed by its last event");
-        assert_eq!(block_header(&bytes), Some((5, 2)));
-        let (alone, h6_alone) = seal(&envelope(6, h5)).unwrap();
-        assert_eq!(h6, h6_alone);
+        assert_eq!(key, seq_key(16), "a block is keyed by its last event");
+        assert_eq!(block_header(&bytes), Some((5, 12)));
+        let back = read_back(&bytes, 5).unwrap();
+        for (env, back) in envelopes.iter().zip(&back) {
+            assert_eq!(back, &seal(env).unwrap().0);
+            assert_eq!(unseal(env.seq, back).unwrap().0, *env);
+        }
         assert!(
-            bytes.ends_with(&alone),
-            "the frame is the event as sealed alone"
+            bytes.len() < alone_bytes,
+            "{} against {alone_bytes}",
+            bytes.len()
         );
+        // Out of order is refused.
+        let mut block = BlockBuilder::new(5, 0);
+        assert!(block.push(&envelopes[1]).is_err());
+    }
+
+    #[test]
+    fn a_block_of_the_first_format_still_reads() {
+        let envelopes = varied(0, 5);
+        let mut bytes = vec![BLOCK_FORMAT];
+        bytes.extend_from_slice(&0u64.to_le_bytes());
+        bytes.extend_from_slice(&5u32.to_le_bytes());
+        for env in &envelopes {
+            let (alone, _) = seal(env).unwrap();
+            bytes.extend_from_slice(&(alone.len() as u32).to_le_bytes());
+            bytes.extend_from_slice(&alone);
+        }
+        let back = read_back(&bytes, 0).unwrap();
+        let alone: Vec<_> = envelopes.iter().map(|e| seal(e).unwrap().0).collect();
+        assert_eq!(back, alone);
+    }
+
+    #[test]
+    fn any_flipped_byte_of_a_compact_frame_is_caught() {
+        let envelopes = varied(0, 4);
+        let mut block = BlockBuilder::new(0, 0);
+        for env in &envelopes {
+            block.push(env).unwrap();
+        }
+        let (_, bytes) = block.finish().unwrap();
+        let frames = frames(&bytes);
+        for frame in &frames {
+            for idx in frame.clone() {
+                let mut altered = bytes.clone();
+                altered[idx] ^= 0x01;
+                // Either the frame no longer reads, or an event (this one,
+                // or the next, which chains to its stored hash) does not
+                // match its hash.
+                let caught = match read_back(&altered, 0) {
+                    Err(_) => true,
+                    Ok(events) => events
+                        .iter()
+                        .zip(0..)
+                        .any(|(e, seq)| check_hash(seq, e).is_err() || unseal(seq, e).is_err()),
+                };
+                assert!(caught, "byte {idx} flip not caught");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_envelopes_read_back_from_a_compact_block(
+            picks in proptest::collection::vec((0u8..4, 0u8..3, proptest::bool::ANY, 0u8..5), 1..40)
+        ) {
+            let mut prev = GENESIS;
+            let mut block = BlockBuilder::new(100, 0);
+            let mut alone = Vec::new();
+            for (i, (stream, actor, chained, tag)) in picks.into_iter().enumerate() {
+                let seq = 100 + i as u64;
+                let mut env = envelope(seq, if chained { prev } else { [tag; 32] });
+                env.stream = match stream {
+                    0 => Stream::Reference,
+                    1 => Stream::Tokens,
+                    s => Stream::Import(u64::from(s) * 70_000),
+                };
+                env.stream_version = u64::from(tag) * 3 + i as u64;
+                env.actor = format!("actor {actor}");
+                env.at_ms = i64::from(actor) - 1;
+                env.type_tag = format!("Tag{}", tag % 3);
+                env.schema = u16::from(tag);
+                let (bytes, hash) = seal(&env).unwrap();
+                proptest::prop_assert_eq!(block.push(&env).unwrap(), hash);
+                prev = hash;
+                alone.push(bytes);
+            }
+            let (_, bytes) = block.finish().unwrap();
+            proptest::prop_assert_eq!(read_back(&bytes, 100).unwrap(), alone);
+        }
     }
 
     /// Regression: an append whose events exactly filled its last block
