@@ -26,8 +26,11 @@ pub struct Overlay<'a> {
     paged: BTreeMap<CrmId, Vec<u64>>,
     /// Updated records (version > 1) to write under their own keys.
     current: HashMap<CrmId, LeadRecord>,
-    /// Lead index writes, written as runs by [`super::index::flush`].
-    index: index::Writes,
+    /// Lead index writes in the order they were made (a later write of a
+    /// key wins), written as runs by [`super::index::flush`]. A list
+    /// sorted once when taken: inserting each into a map was half of
+    /// projecting a lead's creation.
+    index: Vec<(Vec<u8>, Option<CrmId>)>,
     /// Counters (u64 values) kept decoded: every lead created changes two.
     /// A few keys, so a list; written only if changed.
     counters: Vec<Counter>,
@@ -56,7 +59,7 @@ impl<'a> Overlay<'a> {
             writes: HashMap::new(),
             paged: BTreeMap::new(),
             current: HashMap::new(),
-            index: index::Writes::new(),
+            index: Vec::new(),
             counters: Vec::new(),
         }
     }
@@ -95,17 +98,18 @@ impl<'a> Overlay<'a> {
 
     /// Buffers a lead index entry (its full key) pointing to `crm_id`.
     pub fn index_put(&mut self, key: Vec<u8>, crm_id: CrmId) {
-        self.index.insert(key, Some(crm_id));
+        self.index.push((key, Some(crm_id)));
     }
 
     /// Buffers the removal of a lead index entry.
     pub fn index_remove(&mut self, key: Vec<u8>) {
-        self.index.insert(key, None);
+        self.index.push((key, None));
     }
 
     /// The buffered lead index writes, for [`super::index::flush`].
     pub fn take_index(&mut self) -> index::Writes {
-        std::mem::take(&mut self.index)
+        // Sorted stably and deduplicated keeping the last of each key.
+        std::mem::take(&mut self.index).into_iter().collect()
     }
 
     /// Buffers a lead created by the event at `seq` (at version 1).
@@ -303,6 +307,28 @@ mod tests {
             .get(Table::ProjMeta, key)
             .unwrap()
             .map(|b| crate::codec::decode(&b).unwrap())
+    }
+
+    #[test]
+    fn the_last_index_write_of_a_key_wins_in_key_order() {
+        let store = MemStore::new();
+        let mut ov = Overlay::new(&store);
+        ov.index_put(b"b".to_vec(), 1);
+        ov.index_put(b"a".to_vec(), 2);
+        ov.index_remove(b"b".to_vec());
+        ov.index_remove(b"c".to_vec());
+        ov.index_put(b"c".to_vec(), 3);
+        ov.index_put(b"a".to_vec(), 4);
+        let writes: Vec<_> = ov.take_index().into_iter().collect();
+        assert_eq!(
+            writes,
+            vec![
+                (b"a".to_vec(), Some(4)),
+                (b"b".to_vec(), None),
+                (b"c".to_vec(), Some(3))
+            ]
+        );
+        assert!(ov.take_index().is_empty());
     }
 
     #[test]
