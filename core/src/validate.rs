@@ -187,10 +187,16 @@ fn cat_idx(cat: Category) -> usize {
 pub struct Resolver {
     pub reference: ReferenceData,
     rejected: std::collections::HashMap<(FieldId, String), String>,
+    /// What each accepted (context-qualified) value of a field resolved
+    /// to: a file repeats a few list items, countries and states on every
+    /// row, and looking each up again (a scan of the list comparing
+    /// spellings) was a tenth of reading a row.
+    accepted: std::collections::HashMap<FieldId, std::collections::HashMap<String, String>>,
+    n_accepted: usize,
 }
 
-/// At most this many distinct rejected values are remembered, so the memory
-/// stays bounded whatever the file holds.
+/// At most this many distinct rejected values, and as many accepted ones,
+/// are remembered, so the memory stays bounded whatever the file holds.
 const MAX_REMEMBERED: usize = 10_000;
 
 impl Resolver {
@@ -198,6 +204,24 @@ impl Resolver {
         Resolver {
             reference,
             rejected: Default::default(),
+            accepted: Default::default(),
+            n_accepted: 0,
+        }
+    }
+
+    /// What this field's (context-qualified) value resolved to before,
+    /// if it was accepted before.
+    fn known_good(&self, field: FieldId, key: &str) -> Option<&str> {
+        self.accepted.get(&field)?.get(key).map(String::as_str)
+    }
+
+    fn accept(&mut self, field: FieldId, key: &str, resolved: &str) {
+        if self.n_accepted < MAX_REMEMBERED {
+            self.n_accepted += 1;
+            self.accepted
+                .entry(field)
+                .or_default()
+                .insert(key.to_string(), resolved.to_string());
         }
     }
 
@@ -318,14 +342,21 @@ pub fn parse_row(
             let key = format!("{country}/{text}");
             let found = match resolver.known_bad(def.id, &key) {
                 Some(message) => Err(message),
-                None => match reference.state(&country, &text) {
-                    Ok(state) => Ok(state.code.clone()),
-                    Err(nf) => {
-                        let hint = did_you_mean(nf);
-                        let message = format!("`{text}` is not a state of {country}: {hint}use the state's code or name, or fix the Country");
-                        resolver.remember(def.id, key, &message);
-                        Err(message)
-                    }
+                None => match resolver.known_good(def.id, &key) {
+                    Some(code) => Ok(code.to_string()),
+                    None => match reference.state(&country, &text) {
+                        Ok(state) => {
+                            let code = state.code.clone();
+                            resolver.accept(def.id, &key, &code);
+                            Ok(code)
+                        }
+                        Err(nf) => {
+                            let hint = did_you_mean(nf);
+                            let message = format!("`{text}` is not a state of {country}: {hint}use the state's code or name, or fix the Country");
+                            resolver.remember(def.id, key, &message);
+                            Err(message)
+                        }
+                    },
                 },
             };
             match found {
@@ -414,10 +445,24 @@ fn resolve<'a>(
             return None;
         }
     }
+    let known = match def.ty {
+        FieldType::List(_) | FieldType::Country => resolver.known_good(def.id, &text),
+        _ => None,
+    };
+    if let Some(resolved) = known {
+        if def.ty == FieldType::Country {
+            *country_code = Some(resolved.to_string());
+        }
+        return Some(Value::Text(resolved.to_string()));
+    }
     let reference = &resolver.reference;
     let rejected = match def.ty {
         FieldType::List(list) => match reference.list_item(list, &text) {
-            Ok(item) => return Some(Value::Text(item.to_string())),
+            Ok(item) => {
+                let item = item.to_string();
+                resolver.accept(def.id, &text, &item);
+                return Some(Value::Text(item));
+            }
             Err(nf) => {
                 let allowed = reference.active_items(list).join(", ");
                 let hint = did_you_mean(nf);
@@ -429,8 +474,10 @@ fn resolve<'a>(
         },
         FieldType::Country => match reference.country(&text) {
             Ok(country) => {
-                *country_code = Some(country.code.clone());
-                return Some(Value::Text(country.code.clone()));
+                let code = country.code.clone();
+                resolver.accept(def.id, &text, &code);
+                *country_code = Some(code.clone());
+                return Some(Value::Text(code));
             }
             Err(nf) => {
                 // An unknown country must not make a valid state look wrong.
@@ -531,6 +578,64 @@ mod resolver_tests {
         assert_eq!(
             parsed.text(crate::catalogue::ids::STATE).as_deref(),
             Some("ON")
+        );
+    }
+}
+
+#[cfg(test)]
+mod accepted_tests {
+    use super::*;
+    use crate::cell::Cell;
+
+    /// A value accepted before resolves as it did the first time: the same
+    /// list item, country code and state, and the country still sets the
+    /// state's context.
+    #[test]
+    fn remembered_accepted_values_resolve_as_looked_up_ones() {
+        let headers: Vec<String> = ["Lead Name", "Lead Status", "Industry", "Country", "State"]
+            .map(String::from)
+            .into();
+        let mut file_issues = Vec::new();
+        let map = map_headers(&headers, &mut file_issues);
+        let rows = [
+            ["A", "new", "manufacturing", "Canada", "Ontario"],
+            ["B", "NEW", "Manufacturing", "canada", "on"],
+            ["C", "new", "manufacturing", "US", "Ontario"],
+            ["D", "new", "Mining and stuff", "Canada", "Ontario"],
+            ["E", "new", "manufacturing", "Canada", "Ontario"],
+            ["F", "new", "manufacturing", "", "ca"],
+        ];
+        let sheet_row = |n: u32, cells: &[&str; 5]| SheetRow {
+            row: n,
+            cells: cells.iter().map(|c| Cell::Text((*c).into())).collect(),
+        };
+        let mut shared = Resolver::new(ReferenceData::defaults());
+        for round in 0..2 {
+            for (n, cells) in rows.iter().enumerate() {
+                let row = sheet_row(n as u32 + 2, cells);
+                let (mut once, mut again) = (Vec::new(), Vec::new());
+                let mut fresh = Resolver::new(ReferenceData::defaults());
+                let expected = parse_row(&map, &row, DateFormat::Us, &mut fresh, &mut once);
+                let got = parse_row(&map, &row, DateFormat::Us, &mut shared, &mut again);
+                assert_eq!(got.main, expected.main, "round {round}, row {cells:?}");
+                assert_eq!(again.len(), once.len(), "{again:?} against {once:?}");
+                for (a, b) in again.iter().zip(&once) {
+                    assert_eq!(a.message, b.message);
+                }
+            }
+        }
+        assert!(shared.n_accepted > 0);
+        let a = parse_row(
+            &map,
+            &sheet_row(2, &rows[1]),
+            DateFormat::Us,
+            &mut shared,
+            &mut Vec::new(),
+        );
+        assert_eq!(a.text(crate::catalogue::ids::STATE).as_deref(), Some("ON"));
+        assert_eq!(
+            a.text(crate::catalogue::ids::COUNTRY).as_deref(),
+            Some("CA")
         );
     }
 }
