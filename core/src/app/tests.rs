@@ -847,3 +847,39 @@ fn a_projection_chunk_holds_four_times_as_many_creations_as_updates() {
     let ranges = (end - 1) / 16 - first / 16 + 1;
     assert_eq!(chunks.load(SeqCst), ranges);
 }
+
+/// The projection of a chunk of updates folds the updated leads with one
+/// reader, whose cursors move forward through the creations and their plan
+/// rows, instead of starting two new cursors for every lead.
+#[test]
+fn a_chunk_of_updates_reads_its_leads_with_one_reader() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let l = counting_ledger(LedgerOptions::default());
+    let n = 400;
+    let p = preview_as(&l, &numbered_leads_csv(n));
+    l.commit(p.import_id, "tester", &NoProgress).unwrap();
+    let mut update = String::from("Export Value,City\n");
+    for i in 0..n {
+        update.push_str(&format!("E{i},Springfield\n"));
+    }
+    let p = preview_as(&l, &update);
+    assert_eq!(p.counts.update, n as u64);
+    let before = l.store.event_blocks.load(Relaxed);
+    l.commit(p.import_id, "tester", &NoProgress).unwrap();
+    let read = l.store.event_blocks.load(Relaxed) - before;
+    let blocks = crate::store::Store::scan(&l.store.inner, Table::Events, &[], &[]).count();
+    // Each block of the log at most about once (the plan of the update,
+    // its events, and the creations and plan rows of the leads), far
+    // fewer than two per lead.
+    assert!(
+        read <= blocks + 8,
+        "the commit read {read} blocks of events, of {blocks}"
+    );
+    assert!(read < n, "the commit read {read} blocks for {n} leads");
+    assert_eq!(l.lead(1).unwrap().fields["City"], "Springfield");
+}
+
+fn preview_as<S: crate::store::Store>(l: &Ledger<S>, csv: &str) -> super::report::ImportReport {
+    l.preview(preview_cmd(), &mut csv.as_bytes(), &NoProgress)
+        .unwrap()
+}

@@ -273,11 +273,21 @@ pub fn build(
 
 /// The lead record as it is now, or `None` when there is no such lead.
 pub fn read(store: &dyn Store, crm_id: CrmId) -> Result<Option<LeadRecord>, StoreError> {
+    read_with(&mut EventReader::new(store), store, crm_id)
+}
+
+/// [`read`], folding a version-1 lead with `events` (a reader kept for
+/// many leads moves forward instead of seeking for each).
+pub fn read_with(
+    events: &mut EventReader<'_>,
+    store: &dyn Store,
+    crm_id: CrmId,
+) -> Result<Option<LeadRecord>, StoreError> {
     if let Some(record) = load_current(store, crm_id)? {
         return Ok(Some(record));
     }
     match load_events(store, crm_id)? {
-        Some(history) => build(&mut EventReader::new(store), crm_id, &history).map(Some),
+        Some(history) => build(events, crm_id, &history).map(Some),
         None => Ok(None),
     }
 }

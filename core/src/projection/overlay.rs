@@ -34,6 +34,11 @@ pub struct Overlay<'a> {
     /// Counters (u64 values) kept decoded: every lead created changes two.
     /// A few keys, so a list; written only if changed.
     counters: Vec<Counter>,
+    /// Reads the events of the leads a chunk updates, for their records:
+    /// one reader for the chunk, whose cursors move forward while the
+    /// leads come in the order they were created, instead of a new cursor
+    /// (a seek in sled) for every lead and its plan row.
+    events: Option<EventReader<'a>>,
 }
 
 struct Counter {
@@ -61,6 +66,7 @@ impl<'a> Overlay<'a> {
             current: HashMap::new(),
             index: Vec::new(),
             counters: Vec::new(),
+            events: None,
         }
     }
 
@@ -157,11 +163,12 @@ impl<'a> Overlay<'a> {
         if let Some(record) = self.current.remove(&crm_id) {
             return Ok(Some(record));
         }
+        let store = self.store;
+        let events = self.events.get_or_insert_with(|| EventReader::new(store));
         if let Some(history) = self.paged.get(&crm_id) {
-            let mut events = EventReader::new(self.store);
-            return Ok(Some(leads::build(&mut events, crm_id, history)?));
+            return Ok(Some(leads::build(events, crm_id, history)?));
         }
-        Ok(leads::read(self.store, crm_id)?)
+        Ok(leads::read_with(events, store, crm_id)?)
     }
 
     /// Buffers an updated lead record.
