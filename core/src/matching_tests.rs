@@ -6,6 +6,7 @@
 use super::*;
 use crate::catalogue::field_by_header;
 use crate::cell::Cell;
+use crate::event::Event;
 use crate::event::Fields;
 use crate::memstore::MemStore;
 use crate::parse::DateFormat;
@@ -23,34 +24,51 @@ fn text(header: &str, value: &str) -> (FieldId, Value) {
     (f(header), Value::Text(value.to_string()))
 }
 
-/// Puts a record into the CRM view the way the projection of `LeadCreated`
-/// does: the record, its name index entry and, when it has one, its export
-/// value index entry. Version 3, so that tests see the planned
-/// `base_version` is the record's own.
+/// Puts a record into the CRM view the way the projections keep it: its
+/// events in the log (its creation and two updates, so that it is at
+/// version 3 and tests see the planned `base_version` is the record's
+/// own), its events' sequence numbers, its name index entry and, when it
+/// has one, its export value index entry.
 fn seed(store: &MemStore, crm_id: CrmId, kind: Kind, fields: &[(&str, &str)]) {
     let mut fields: Fields = fields.iter().map(|(h, v)| text(h, v)).collect();
     fields.sort_by_key(|(id, _)| *id);
-    let record = LeadRecord {
+    let name = crate::event::field_text(&fields, ids::LEAD_NAME).unwrap_or_default();
+    let export = crate::event::field_text(&fields, ids::EXPORT_VALUE);
+    let first = crm_id * 10;
+    let updated = |version| Event::LeadUpdated {
+        import_id: 1,
+        row: 2,
         crm_id,
-        kind,
-        fields,
-        contacts: Vec::new(),
-        communications: Vec::new(),
-        opportunities: Vec::new(),
-        created_by_import: 1,
-        version: 3,
-        history: Vec::new(),
+        version,
+        changes: Vec::new(),
     };
+    let events = [
+        Event::LeadCreated {
+            import_id: 1,
+            row: 2,
+            crm_id,
+            kind,
+            fields,
+        },
+        updated(2),
+        updated(3),
+    ];
+    let mut block = crate::log::BlockBuilder::new(first, 0);
+    for (seq, event) in (first..).zip(&events) {
+        block.push(&crate::log::test_envelope(seq, event)).unwrap();
+    }
+    let (key, value) = block.finish().unwrap();
+    let mut log = crate::store::WriteBatch::default();
+    log.put(crate::store::Table::Events, key.to_vec(), value);
+    store.write(log).unwrap();
     // The record and its index entries in the projection's own layout, as
     // one chunk of a catch-up would write them.
-    let name = record.text(ids::LEAD_NAME).unwrap_or_default();
-    let export = record.text(ids::EXPORT_VALUE);
     let mut ov = crate::projection::overlay::Overlay::new(store);
     ov.index_put(keys::by_name(kind, &name, crm_id), crm_id);
     if let Some(export) = export {
         ov.index_put(keys::by_export(kind, &export), crm_id);
     }
-    ov.put_lead(record);
+    ov.put_updated(crm_id, (first..first + 3).collect());
     let writes = ov.take_index();
     let mut batch = ov.into_batch().unwrap();
     crate::projection::index::flush(

@@ -848,9 +848,9 @@ fn a_projection_chunk_holds_four_times_as_many_creations_as_updates() {
     assert_eq!(chunks.load(SeqCst), ranges);
 }
 
-/// The projection of a chunk of updates folds the updated leads with one
-/// reader, whose cursors move forward through the creations and their plan
-/// rows, instead of starting two new cursors for every lead.
+/// The projection of a chunk of updates reads the updated leads' first
+/// events with one reader, whose cursor moves forward through the
+/// creations, instead of starting a new cursor for every lead.
 #[test]
 fn a_chunk_of_updates_reads_its_leads_with_one_reader() {
     use std::sync::atomic::Ordering::Relaxed;
@@ -882,4 +882,50 @@ fn a_chunk_of_updates_reads_its_leads_with_one_reader() {
 fn preview_as<S: crate::store::Store>(l: &Ledger<S>, csv: &str) -> super::report::ImportReport {
     l.preview(preview_cmd(), &mut csv.as_bytes(), &NoProgress)
         .unwrap()
+}
+
+/// An update that renames a lead and changes its export value moves its
+/// index entries: the new name and export value match it, the old ones
+/// match nothing, before and after a rebuild. The record reads with the
+/// update folded in.
+#[test]
+fn an_update_moves_the_index_entries_of_the_fields_it_changes() {
+    let l = ledger(16);
+    let p = preview(&l, "Lead Name,Export Value,City\nAcme,E1,Springfield\n");
+    l.commit(p.import_id, "t", &NoProgress).unwrap();
+    let p = preview(&l, "Account CRM ID,Lead Name,Export Value\n1,Beta,E2\n");
+    assert_eq!(p.counts.update, 1, "{:?}", p.errors);
+    l.commit(p.import_id, "t", &NoProgress).unwrap();
+    for round in ["incremental", "rebuilt"] {
+        let lead = l.lead(1).unwrap();
+        assert_eq!(lead.fields["Lead Name"], "Beta", "{round}");
+        assert_eq!(lead.fields["City"], "Springfield", "{round}");
+        assert_eq!(lead.version, 2, "{round}");
+        let actions = |csv: &str| -> Vec<(String, Option<u64>)> {
+            preview(&l, csv)
+                .rows
+                .into_iter()
+                .map(|r| (r.action, r.crm_id))
+                .collect()
+        };
+        // By name, then by export value: the new ones match lead 1.
+        assert_eq!(
+            actions("Lead Name,City\nBeta,Ogdenville\n"),
+            [("update".to_string(), Some(1))]
+        );
+        assert_eq!(
+            actions("Export Value,City\nE2,Ogdenville\n"),
+            [("update".to_string(), Some(1))]
+        );
+        // The old ones match nothing: a new lead.
+        assert_eq!(
+            actions("Lead Name,City\nAcme,Ogdenville\n"),
+            [("create".to_string(), None)]
+        );
+        assert_eq!(
+            actions("Export Value,Lead Name\nE1,Gamma\n"),
+            [("create".to_string(), None)]
+        );
+        assert!(l.rebuild(&NoProgress).unwrap().identical);
+    }
 }

@@ -10,10 +10,11 @@
 //! - `p` + page number (u64 BE): for the CRM IDs
 //!   `page * PAGE_SIZE .. (page + 1) * PAGE_SIZE` at version 1, the
 //!   sequence numbers of the events each was built from (its history);
-//! - `r` + CRM ID (u64 BE): the current record, whole, of a lead updated
-//!   since (version > 1). It shadows that lead's entry in its page, which
-//!   is never rewritten for an update, so an update writes one key rather
-//!   than a whole page.
+//! - `r` + CRM ID (u64 BE): the sequence numbers of every event of a
+//!   lead updated since (version > 1): its page's entry, then each update
+//!   and anything added since. It shadows that lead's entry in its page,
+//!   which is never rewritten for an update, so an update writes one small
+//!   key rather than a whole page, and reads no values.
 //!
 //! Both parts are a function of the events alone (not of how they were
 //! chunked while projecting), so a rebuild gives the same bytes.
@@ -122,13 +123,23 @@ pub fn load_events(store: &dyn Store, crm_id: CrmId) -> Result<Option<Vec<u64>>,
     }
 }
 
-/// The updated record of a lead, if it was updated since it was created.
-pub fn load_current(store: &dyn Store, crm_id: CrmId) -> Result<Option<LeadRecord>, StoreError> {
+/// The events of a lead updated since it was created (its whole history,
+/// the page's entry and each update after), if it was updated.
+pub fn load_updated(store: &dyn Store, crm_id: CrmId) -> Result<Option<Vec<u64>>, StoreError> {
     match store.get(Table::Leads, &current_key(crm_id))? {
         Some(bytes) => codec::decode(&bytes)
             .map(Some)
             .map_err(|e| corrupt(&format!("lead {crm_id}"), e)),
         None => Ok(None),
+    }
+}
+
+/// The events of a lead as they are now: its updated history, or its
+/// page's entry; `None` when there is no such lead.
+pub fn load_history(store: &dyn Store, crm_id: CrmId) -> Result<Option<Vec<u64>>, StoreError> {
+    match load_updated(store, crm_id)? {
+        Some(history) => Ok(Some(history)),
+        None => load_events(store, crm_id),
     }
 }
 
@@ -211,6 +222,12 @@ impl<'a> EventReader<'a> {
         self.resolve(rec)
     }
 
+    /// Event `seq`, its hash checked, as stored (an event that names its
+    /// plan row without that row's values).
+    pub fn read_unresolved(&mut self, seq: u64) -> Result<Recorded, StoreError> {
+        self.events.read(seq)
+    }
+
     /// An event read otherwise, with its plan row's values if it names
     /// one (read with this reader's plan cursor).
     pub fn resolve(&mut self, mut rec: Recorded) -> Result<Recorded, StoreError> {
@@ -235,8 +252,9 @@ impl<'a> EventReader<'a> {
     }
 }
 
-/// Folds a version-1 lead's events (`history`, as its page keeps them)
-/// into its record: its `LeadCreated`, then each sub-record it created.
+/// Folds a lead's events (`history`, as its page or its updated entry
+/// keeps them) into its record: its `LeadCreated`, then each sub-record it
+/// created and each update, in order.
 pub fn build(
     reader: &mut EventReader<'_>,
     crm_id: CrmId,
@@ -263,9 +281,24 @@ pub fn build(
         _ => return Err(mismatch(first)),
     };
     for &seq in events {
-        let event = reader.read(seq)?.event;
-        if !record.add_sub(seq, event) {
-            return Err(mismatch(seq));
+        match reader.read(seq)?.event {
+            Event::LeadUpdated {
+                crm_id: id,
+                version,
+                changes,
+                ..
+            } if id == crm_id => {
+                for change in changes {
+                    record.set(change.field, change.after);
+                }
+                record.version = version;
+                record.history.push(seq);
+            }
+            event => {
+                if !record.add_sub(seq, event) {
+                    return Err(mismatch(seq));
+                }
+            }
         }
     }
     Ok(record)
@@ -283,10 +316,7 @@ pub fn read_with(
     store: &dyn Store,
     crm_id: CrmId,
 ) -> Result<Option<LeadRecord>, StoreError> {
-    if let Some(record) = load_current(store, crm_id)? {
-        return Ok(Some(record));
-    }
-    match load_events(store, crm_id)? {
+    match load_history(store, crm_id)? {
         Some(history) => build(events, crm_id, &history).map(Some),
         None => Ok(None),
     }
@@ -347,13 +377,11 @@ impl LeadScan<'_> {
             return Ok(None);
         };
         let decode_err = |e| corrupt(&format!("lead {crm_id}"), e);
-        match self.current_of(crm_id)? {
-            Some(bytes) => codec::decode(&bytes).map(Some).map_err(decode_err),
-            None => {
-                let history: Vec<u64> = codec::decode(&history).map_err(decode_err)?;
-                build(&mut self.events, crm_id, &history).map(Some)
-            }
-        }
+        let history: Vec<u64> = match self.current_of(crm_id)? {
+            Some(bytes) => codec::decode(&bytes).map_err(decode_err)?,
+            None => codec::decode(&history).map_err(decode_err)?,
+        };
+        build(&mut self.events, crm_id, &history).map(Some)
     }
 }
 

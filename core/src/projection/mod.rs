@@ -23,7 +23,7 @@ use crate::log::Recorded;
 use crate::reference::ReferenceData;
 use crate::store::{StoreError, Table};
 use overlay::Overlay;
-use records::{CommitInfo, ImportState, ImportStatus, LeadRecord, TokenRecord};
+use records::{CommitInfo, ImportState, ImportStatus, TokenRecord};
 
 /// The layout of the projection tables. Bump it whenever a table's layout
 /// changes: a ledger opened on projections with another layout (or none
@@ -36,7 +36,8 @@ use records::{CommitInfo, ImportState, ImportStatus, LeadRecord, TokenRecord};
 /// 7: a run's Bloom filter is stored in pieces beside its meta.
 /// 8: a lead at version 1 is kept as the sequence numbers of its events,
 /// in pages of 64.
-pub const LAYOUT_VERSION: u32 = 8;
+/// 9: an updated lead is kept as the sequence numbers of its events too.
+pub const LAYOUT_VERSION: u32 = 9;
 
 /// The type tag of the one event that changes no projection
 /// (`RowValidated`: the frozen plan stays in the log).
@@ -197,28 +198,22 @@ pub fn apply(ov: &mut Overlay<'_>, rec: Recorded) -> Result<(), ProjectionError>
             export_value,
             ..
         } => lead_created(ov, seq, crm_id, kind, &lead_name, export_value.as_deref())?,
-        Event::SubCreatedAsPlanned { crm_id, .. } => sub_created(ov, seq, crm_id, |store| {
-            leads::EventReader::new(store).read(seq).map(|r| r.event)
-        })?,
+        Event::SubCreatedAsPlanned { crm_id, .. } => sub_created(ov, seq, crm_id)?,
         Event::LeadUpdated {
-            crm_id,
-            version,
-            changes,
-            ..
+            crm_id, changes, ..
         } => {
-            let mut record = ov
-                .take_lead(crm_id)?
+            let (mut history, kind) = ov
+                .take_history(crm_id)?
                 .ok_or_else(|| inconsistent(seq, format!("lead {crm_id} is unknown")))?;
-            apply_changes(ov, &mut record, changes)?;
-            record.version = version;
-            record.history.push(seq);
-            ov.put_lead(record);
+            index_changes(ov, kind, crm_id, &changes);
+            history.push(seq);
+            ov.put_updated(crm_id, history);
         }
         event @ (Event::ContactCreated { .. }
         | Event::CommunicationCreated { .. }
         | Event::OpportunityCreated { .. }) => {
             let crm_id = records::sub_of(&event).unwrap_or_default();
-            sub_created(ov, seq, crm_id, |_| Ok(event))?;
+            sub_created(ov, seq, crm_id)?;
         }
         Event::ImportCommitted {
             import_id,
@@ -273,9 +268,7 @@ pub fn apply(ov: &mut Overlay<'_>, rec: Recorded) -> Result<(), ProjectionError>
 }
 
 /// Applies an event read lean ([`crate::event::lean`]): what [`apply`]
-/// does with the whole event, by the same functions. A sub-record of a
-/// lead updated since its creation (which this code never records) needs
-/// the whole event, and reads it from the log.
+/// does with the whole event, by the same functions.
 pub fn apply_lean(ov: &mut Overlay<'_>, seq: u64, lean: Lean) -> Result<(), ProjectionError> {
     match lean {
         Lean::LeadCreated {
@@ -284,9 +277,7 @@ pub fn apply_lean(ov: &mut Overlay<'_>, seq: u64, lean: Lean) -> Result<(), Proj
             lead_name,
             export_value,
         } => lead_created(ov, seq, crm_id, kind, &lead_name, export_value.as_deref()),
-        Lean::Sub { crm_id } => sub_created(ov, seq, crm_id, |store| {
-            leads::EventReader::new(store).read(seq).map(|r| r.event)
-        }),
+        Lean::Sub { crm_id } => sub_created(ov, seq, crm_id),
     }
 }
 
@@ -313,13 +304,8 @@ fn lead_created(
 
 /// A contact, communication or opportunity of lead `crm_id`, created by
 /// the event at `seq` (`event` gives the whole event, when it is needed).
-fn sub_created(
-    ov: &mut Overlay<'_>,
-    seq: u64,
-    crm_id: CrmId,
-    event: impl FnOnce(&dyn crate::store::Store) -> Result<Event, StoreError>,
-) -> Result<(), ProjectionError> {
-    if ov.add_sub(seq, crm_id, event)? {
+fn sub_created(ov: &mut Overlay<'_>, seq: u64, crm_id: CrmId) -> Result<(), ProjectionError> {
+    if ov.add_sub(seq, crm_id)? {
         Ok(())
     } else {
         Err(inconsistent(seq, format!("lead {crm_id} is unknown")))
@@ -344,29 +330,28 @@ fn change_reference<E>(
 
 /// Applies field changes to a record, moving its name and export-value
 /// index entries when those fields change.
-fn apply_changes(
-    ov: &mut Overlay<'_>,
-    record: &mut LeadRecord,
-    changes: Vec<FieldChange>,
-) -> Result<(), ProjectionError> {
+/// The index entries an update changes: its lead name's and export
+/// value's, from each change's value before (the record's, since a commit
+/// is refused when the record changed after its preview) and after.
+fn index_changes(ov: &mut Overlay<'_>, kind: Kind, crm_id: CrmId, changes: &[FieldChange]) {
     for change in changes {
         if change.field == ids::LEAD_NAME {
-            let old = record.text(ids::LEAD_NAME).unwrap_or_default();
-            ov.index_remove(keys::by_name(record.kind, &old, record.crm_id));
-            let new = change.after.to_string();
+            let old = change
+                .before
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            ov.index_remove(keys::by_name(kind, &old, crm_id));
             ov.index_put(
-                keys::by_name(record.kind, &new, record.crm_id),
-                record.crm_id,
+                keys::by_name(kind, &change.after.to_string(), crm_id),
+                crm_id,
             );
         }
         if change.field == ids::EXPORT_VALUE {
-            if let Some(old) = record.text(ids::EXPORT_VALUE) {
-                ov.index_remove(keys::by_export(record.kind, &old));
+            if let Some(old) = &change.before {
+                ov.index_remove(keys::by_export(kind, &old.to_string()));
             }
-            let new = change.after.to_string();
-            ov.index_put(keys::by_export(record.kind, &new), record.crm_id);
+            ov.index_put(keys::by_export(kind, &change.after.to_string()), crm_id);
         }
-        record.set(change.field, change.after);
     }
-    Ok(())
 }

@@ -13,9 +13,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::index;
 use super::leads::{self, EventReader, LeadPage};
-use super::records::LeadRecord;
 use crate::codec::CodecError;
-use crate::event::{CrmId, Event};
+use crate::event::{CrmId, Kind};
 use crate::store::{Store, StoreError, Table, WriteBatch};
 
 pub struct Overlay<'a> {
@@ -24,8 +23,9 @@ pub struct Overlay<'a> {
     writes: HashMap<Table, HashMap<Vec<u8>, Option<Vec<u8>>>>,
     /// Leads at version 1 to write into their pages: their events.
     paged: BTreeMap<CrmId, Vec<u64>>,
-    /// Updated records (version > 1) to write under their own keys.
-    current: HashMap<CrmId, LeadRecord>,
+    /// The events of updated leads (version > 1), to write under their
+    /// own keys.
+    updated: HashMap<CrmId, Vec<u64>>,
     /// Lead index writes in the order they were made (a later write of a
     /// key wins), written as runs by [`super::index::flush`]. A list
     /// sorted once when taken: inserting each into a map was half of
@@ -34,10 +34,10 @@ pub struct Overlay<'a> {
     /// Counters (u64 values) kept decoded: every lead created changes two.
     /// A few keys, so a list; written only if changed.
     counters: Vec<Counter>,
-    /// Reads the events of the leads a chunk updates, for their records:
-    /// one reader for the chunk, whose cursors move forward while the
+    /// Reads the first event of each lead a chunk updates, for its kind:
+    /// one reader for the chunk, whose cursor moves forward while the
     /// leads come in the order they were created, instead of a new cursor
-    /// (a seek in sled) for every lead and its plan row.
+    /// (a seek in sled) for every lead.
     events: Option<EventReader<'a>>,
 }
 
@@ -63,7 +63,7 @@ impl<'a> Overlay<'a> {
             store,
             writes: HashMap::new(),
             paged: BTreeMap::new(),
-            current: HashMap::new(),
+            updated: HashMap::new(),
             index: Vec::new(),
             counters: Vec::new(),
             events: None,
@@ -124,28 +124,22 @@ impl<'a> Overlay<'a> {
     }
 
     /// Adds a contact, communication or opportunity, created by the event
-    /// at `seq`, to lead `crm_id`: to the events of a lead at version 1,
-    /// or to the record of one updated since (only then is the whole event
-    /// needed: `event` gives it). `Ok(false)` when there is no such lead or
-    /// the event is not one of its sub-records.
-    pub fn add_sub(
-        &mut self,
-        seq: u64,
-        crm_id: CrmId,
-        event: impl FnOnce(&dyn Store) -> Result<Event, StoreError>,
-    ) -> Result<bool, OverlayError> {
-        if !self.current.contains_key(&crm_id) && !self.paged.contains_key(&crm_id) {
-            if let Some(record) = leads::load_current(self.store, crm_id)? {
-                self.current.insert(crm_id, record);
-            } else if let Some(history) = leads::load_events(self.store, crm_id)? {
-                self.paged.insert(crm_id, history);
-            } else {
-                return Ok(false);
-            }
+    /// at `seq`, to the events of lead `crm_id`. `Ok(false)` when there is
+    /// no such lead.
+    pub fn add_sub(&mut self, seq: u64, crm_id: CrmId) -> Result<bool, OverlayError> {
+        if let Some(history) = self.updated.get_mut(&crm_id) {
+            history.push(seq);
+            return Ok(true);
         }
-        if let Some(record) = self.current.get_mut(&crm_id) {
-            let event = event(self.store)?;
-            return Ok(record.add_sub(seq, event));
+        if !self.paged.contains_key(&crm_id) {
+            if let Some(history) = leads::load_updated(self.store, crm_id)? {
+                self.updated.insert(crm_id, history);
+                return self.add_sub(seq, crm_id);
+            }
+            match leads::load_events(self.store, crm_id)? {
+                Some(history) => self.paged.insert(crm_id, history),
+                None => return Ok(false),
+            };
         }
         match self.paged.get_mut(&crm_id) {
             Some(history) => {
@@ -156,24 +150,44 @@ impl<'a> Overlay<'a> {
         }
     }
 
-    /// The lead record `crm_id` as it is now, to be changed and put back
-    /// with [`Overlay::put_lead`]. A version-1 lead stays buffered for its
-    /// page as it is: the page keeps it even once the lead is updated.
-    pub fn take_lead(&mut self, crm_id: CrmId) -> Result<Option<LeadRecord>, OverlayError> {
-        if let Some(record) = self.current.remove(&crm_id) {
-            return Ok(Some(record));
-        }
+    /// The events of lead `crm_id` as they are now and its kind, to be
+    /// added to and put back with [`Overlay::put_updated`]; `None` when
+    /// there is no such lead. A version-1 lead stays buffered for its page
+    /// as it is: the page keeps it even once the lead is updated. Only the
+    /// lead's first event is read (for its kind), not its values.
+    pub fn take_history(
+        &mut self,
+        crm_id: CrmId,
+    ) -> Result<Option<(Vec<u64>, Kind)>, OverlayError> {
+        let history = match self.updated.remove(&crm_id) {
+            Some(history) => history,
+            None => match self.paged.get(&crm_id) {
+                Some(history) => history.clone(),
+                None => match leads::load_history(self.store, crm_id)? {
+                    Some(history) => history,
+                    None => return Ok(None),
+                },
+            },
+        };
         let store = self.store;
         let events = self.events.get_or_insert_with(|| EventReader::new(store));
-        if let Some(history) = self.paged.get(&crm_id) {
-            return Ok(Some(leads::build(events, crm_id, history)?));
-        }
-        Ok(leads::read_with(events, store, crm_id)?)
+        let first = history
+            .first()
+            .copied()
+            .ok_or_else(|| StoreError::Corrupt(format!("lead {crm_id} has no events")))?;
+        let kind = events
+            .read_unresolved(first)?
+            .event
+            .created_kind()
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("lead {crm_id}: event {first} does not create it"))
+            })?;
+        Ok(Some((history, kind)))
     }
 
-    /// Buffers an updated lead record.
-    pub fn put_lead(&mut self, record: LeadRecord) {
-        self.current.insert(record.crm_id, record);
+    /// Buffers the events of an updated lead.
+    pub fn put_updated(&mut self, crm_id: CrmId, history: Vec<u64>) {
+        self.updated.insert(crm_id, history);
     }
 
     /// Reads a key (lead records only through [`Overlay::take_lead`]).
@@ -229,7 +243,7 @@ impl<'a> Overlay<'a> {
         self.writes.values().map(HashMap::len).sum::<usize>()
             + self.counters.iter().filter(|c| c.changed).count()
             + self.paged.len()
-            + self.current.len()
+            + self.updated.len()
             + self.index.len()
     }
 
@@ -255,11 +269,11 @@ impl<'a> Overlay<'a> {
             .into_iter()
             .flat_map(|(table, writes)| writes.into_iter().map(move |(k, v)| ((table, k), v)))
             .collect();
-        ops.reserve(self.current.len() + self.paged.len() / leads::PAGE_SIZE as usize + 1);
-        for (crm_id, record) in self.current {
+        ops.reserve(self.updated.len() + self.paged.len() / leads::PAGE_SIZE as usize + 1);
+        for (crm_id, history) in self.updated {
             ops.push((
                 (Table::Leads, leads::current_key(crm_id)),
-                Some(crate::codec::encode(&record)?),
+                Some(crate::codec::encode(&history)?),
             ));
         }
         let mut leads = self.paged.into_iter().peekable();
