@@ -19,6 +19,13 @@ pub(crate) enum ReadFailure {
     },
 }
 
+/// What [`EventCursor::next_unless`] gives: an event's sequence number
+/// and sealed bytes, or the sequence number of one passed over.
+pub(crate) enum Next<'a> {
+    Event(u64, &'a [u8]),
+    Skipped(u64),
+}
+
 /// Events `from..end` in order, a block at a time.
 pub(crate) struct EventCursor<'a> {
     blocks: ScanIter<'a>,
@@ -55,7 +62,7 @@ impl<'a> EventCursor<'a> {
         }
     }
 
-    fn damaged(&mut self, seq: u64, problem: String) -> Option<Result<(u64, &[u8]), ReadFailure>> {
+    fn damaged<T>(&mut self, seq: u64, problem: String) -> Option<Result<T, ReadFailure>> {
         self.failed = true;
         Some(Err(ReadFailure::Damaged { seq, problem }))
     }
@@ -63,6 +70,25 @@ impl<'a> EventCursor<'a> {
     /// The next event's sequence number and sealed bytes (check them with
     /// [`log::unseal`]), or `None` past `end`.
     pub(crate) fn next_event(&mut self) -> Option<Result<(u64, &[u8]), ReadFailure>> {
+        match self.next_unless(None)? {
+            Ok(Next::Event(seq, bytes)) => Some(Ok((seq, bytes))),
+            // Nothing is skipped without a tag to skip.
+            Ok(Next::Skipped(seq)) => Some(Err(ReadFailure::Damaged {
+                seq,
+                problem: format!("event {seq} was passed over"),
+            })),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// [`EventCursor::next_event`], but an event of a compact block whose
+    /// type tag is `skip` is only named, not given back as sealed alone
+    /// (for readers that pass over it without checking it: the plan rows,
+    /// for a catch-up). Its hash is not checked.
+    pub(crate) fn next_unless(
+        &mut self,
+        skip: Option<&str>,
+    ) -> Option<Result<Next<'_>, ReadFailure>> {
         loop {
             if self.failed || self.want >= self.end {
                 return None;
@@ -116,17 +142,22 @@ impl<'a> EventCursor<'a> {
             // Every frame is read, those before `from` too (the first
             // block read may start before it): a compact frame leaves out
             // what the frames before it say.
-            if let Err(problem) = self
-                .reader
-                .event(&self.block, start..stop, seq, &mut self.event)
-            {
-                return self.damaged(seq, problem);
-            }
+            let skipped =
+                match self
+                    .reader
+                    .event_unless(&self.block, start..stop, seq, &mut self.event, skip)
+                {
+                    Ok(skipped) => skipped,
+                    Err(problem) => return self.damaged(seq, problem),
+                };
             if seq < self.want {
                 continue;
             }
             self.want += 1;
-            return Some(Ok((seq, &self.event[..])));
+            if skipped {
+                return Some(Ok(Next::Skipped(seq)));
+            }
+            return Some(Ok(Next::Event(seq, &self.event[..])));
         }
     }
 }

@@ -414,10 +414,25 @@ impl BlockReader {
         seq: u64,
         out: &mut Vec<u8>,
     ) -> Result<(), String> {
+        self.event_unless(block, frame, seq, out, None).map(|_| ())
+    }
+
+    /// [`BlockReader::event`], but for an event of a compact block whose
+    /// type tag is `skip`: `Ok(true)`, and nothing written to `out` (the
+    /// frame is still read, for the frames after it). Events of a block of
+    /// the first format are always written.
+    pub fn event_unless(
+        &mut self,
+        block: &[u8],
+        frame: std::ops::Range<usize>,
+        seq: u64,
+        out: &mut Vec<u8>,
+        skip: Option<&str>,
+    ) -> Result<bool, String> {
         out.clear();
         if !self.compact {
             out.extend_from_slice(&block[frame]);
-            return Ok(());
+            return Ok(false);
         }
         let damaged = |what: &str| format!("event {seq} is damaged: {what}");
         let body_end = frame
@@ -479,6 +494,11 @@ impl BlockReader {
         let text = |range: std::ops::Range<usize>| {
             std::str::from_utf8(&block[range]).map_err(|e| damaged(&e.to_string()))
         };
+        let stored = &block[body_end..frame.end];
+        if skip.is_some_and(|skip| block[tag.clone()] == *skip.as_bytes()) {
+            self.prev_hash.copy_from_slice(stored);
+            return Ok(true);
+        }
         codec::encode_into(
             &EnvelopeOut {
                 seq,
@@ -494,10 +514,9 @@ impl BlockReader {
             out,
         )
         .map_err(|e| damaged(&e.to_string()))?;
-        let stored = &block[body_end..frame.end];
         out.extend_from_slice(stored);
         self.prev_hash.copy_from_slice(stored);
-        Ok(())
+        Ok(false)
     }
 }
 
@@ -674,6 +693,32 @@ mod tests {
         // Out of order is refused.
         let mut block = BlockBuilder::new(5, 0);
         assert!(block.push(&envelopes[1]).is_err());
+    }
+
+    #[test]
+    fn events_of_a_skipped_type_are_passed_over_and_the_rest_read_whole() {
+        let envelopes = varied(3, 12);
+        let mut block = BlockBuilder::new(3, 0);
+        for env in &envelopes {
+            block.push(env).unwrap();
+        }
+        let (_, bytes) = block.finish().unwrap();
+        let mut reader = BlockReader::new(&bytes);
+        let mut out = Vec::new();
+        let mut skipped = 0;
+        for ((frame, seq), env) in frames(&bytes).into_iter().zip(3..).zip(&envelopes) {
+            let passed = reader
+                .event_unless(&bytes, frame, seq, &mut out, Some("LeadCreated"))
+                .unwrap();
+            assert_eq!(passed, env.type_tag == "LeadCreated", "event {seq}");
+            if passed {
+                skipped += 1;
+                assert!(out.is_empty());
+            } else {
+                assert_eq!(out, seal(env).unwrap().0, "event {seq}");
+            }
+        }
+        assert_eq!(skipped, 6);
     }
 
     #[test]

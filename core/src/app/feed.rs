@@ -8,8 +8,8 @@
 use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use super::events::EventCursor;
 use super::LedgerError;
+use crate::cursor::{EventCursor, Next};
 use crate::event;
 use crate::log::{self, Recorded};
 use crate::projection;
@@ -78,16 +78,27 @@ fn read_into<S: Store>(
             next = to;
             cursor = EventCursor::new(store, next, end);
         } else {
-            let Some(entry) = cursor.next_event() else {
+            // The plan rows of a preview stay in the log and project to
+            // nothing: skip them without hashing them again (a tenth of a
+            // preview; `ledger verify` proves them), and in a compact
+            // block without even making them whole again. Every event
+            // that changes a projection has its hash checked first.
+            let Some(entry) = cursor.next_unless(Some(projection::UNPROJECTED)) else {
                 return Err(LedgerError::Corrupt(format!(
                     "event {next} is missing from the log"
                 )));
             };
-            let (seq, bytes) = entry?;
-            // The plan rows of a preview stay in the log and project to
-            // nothing: skip them without hashing them again (a tenth of a
-            // preview; `ledger verify` proves them). Every event that
-            // changes a projection has its hash checked first.
+            let (seq, bytes) = match entry? {
+                Next::Skipped(seq) => {
+                    batch.push(Ok(Fed::Unprojected(seq)));
+                    next += 1;
+                    if batch.len() >= BATCH && tx.send(std::mem::take(batch)).is_err() {
+                        return Ok(());
+                    }
+                    continue;
+                }
+                Next::Event(seq, bytes) => (seq, bytes),
+            };
             let envelope = log::open_head(seq, bytes)?;
             if envelope.type_tag == projection::UNPROJECTED {
                 batch.push(Ok(Fed::Unprojected(seq)));
