@@ -848,9 +848,9 @@ fn a_projection_chunk_holds_four_times_as_many_creations_as_updates() {
     assert_eq!(chunks.load(SeqCst), ranges);
 }
 
-/// The projection of a chunk of updates reads the updated leads' first
-/// events with one reader, whose cursor moves forward through the
-/// creations, instead of starting a new cursor for every lead.
+/// The projection of a chunk of updates reads the renamed leads' first
+/// events (for their kind) with one reader, whose cursor moves forward
+/// through the creations, instead of starting a new cursor for every lead.
 #[test]
 fn a_chunk_of_updates_reads_its_leads_with_one_reader() {
     use std::sync::atomic::Ordering::Relaxed;
@@ -858,9 +858,11 @@ fn a_chunk_of_updates_reads_its_leads_with_one_reader() {
     let n = 400;
     let p = preview_as(&l, &numbered_leads_csv(n));
     l.commit(p.import_id, "tester", &NoProgress).unwrap();
-    let mut update = String::from("Export Value,City\n");
+    // Renamed: a new name moves index entries, which needs each lead's
+    // kind, from its first event.
+    let mut update = String::from("Export Value,City,Lead Name\n");
     for i in 0..n {
-        update.push_str(&format!("E{i},Springfield\n"));
+        update.push_str(&format!("E{i},Springfield,Renamed {i}\n"));
     }
     let p = preview_as(&l, &update);
     assert_eq!(p.counts.update, n as u64);
@@ -877,6 +879,7 @@ fn a_chunk_of_updates_reads_its_leads_with_one_reader() {
     );
     assert!(read < n, "the commit read {read} blocks for {n} leads");
     assert_eq!(l.lead(1).unwrap().fields["City"], "Springfield");
+    assert_eq!(l.lead(1).unwrap().fields["Lead Name"], "Renamed 0");
 }
 
 fn preview_as<S: crate::store::Store>(l: &Ledger<S>, csv: &str) -> super::report::ImportReport {

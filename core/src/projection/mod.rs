@@ -202,10 +202,18 @@ pub fn apply(ov: &mut Overlay<'_>, rec: Recorded) -> Result<(), ProjectionError>
         Event::LeadUpdated {
             crm_id, changes, ..
         } => {
-            let (mut history, kind) = ov
+            let mut history = ov
                 .take_history(crm_id)?
                 .ok_or_else(|| inconsistent(seq, format!("lead {crm_id} is unknown")))?;
-            index_changes(ov, kind, crm_id, &changes);
+            // Only a new name or export value moves index entries, which
+            // are per kind: only then is the lead's kind read.
+            let keyed = changes
+                .iter()
+                .any(|c| c.field == ids::LEAD_NAME || c.field == ids::EXPORT_VALUE);
+            if keyed {
+                let kind = ov.kind_of(crm_id, &history)?;
+                index_changes(ov, kind, crm_id, &changes);
+            }
             history.push(seq);
             ov.put_updated(crm_id, history);
         }

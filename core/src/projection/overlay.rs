@@ -34,7 +34,8 @@ pub struct Overlay<'a> {
     /// Counters (u64 values) kept decoded: every lead created changes two.
     /// A few keys, so a list; written only if changed.
     counters: Vec<Counter>,
-    /// Reads the first event of each lead a chunk updates, for its kind:
+    /// Reads the first event of each lead a chunk renames or gives a new
+    /// export value, for its kind:
     /// one reader for the chunk, whose cursor moves forward while the
     /// leads come in the order they were created, instead of a new cursor
     /// (a seek in sled) for every lead.
@@ -150,39 +151,36 @@ impl<'a> Overlay<'a> {
         }
     }
 
-    /// The events of lead `crm_id` as they are now and its kind, to be
-    /// added to and put back with [`Overlay::put_updated`]; `None` when
-    /// there is no such lead. A version-1 lead stays buffered for its page
-    /// as it is: the page keeps it even once the lead is updated. Only the
-    /// lead's first event is read (for its kind), not its values.
-    pub fn take_history(
-        &mut self,
-        crm_id: CrmId,
-    ) -> Result<Option<(Vec<u64>, Kind)>, OverlayError> {
-        let history = match self.updated.remove(&crm_id) {
-            Some(history) => history,
+    /// The events of lead `crm_id` as they are now, to be added to and put
+    /// back with [`Overlay::put_updated`]; `None` when there is no such
+    /// lead. A version-1 lead stays buffered for its page as it is: the
+    /// page keeps it even once the lead is updated.
+    pub fn take_history(&mut self, crm_id: CrmId) -> Result<Option<Vec<u64>>, OverlayError> {
+        Ok(match self.updated.remove(&crm_id) {
+            Some(history) => Some(history),
             None => match self.paged.get(&crm_id) {
-                Some(history) => history.clone(),
-                None => match leads::load_history(self.store, crm_id)? {
-                    Some(history) => history,
-                    None => return Ok(None),
-                },
+                Some(history) => Some(history.clone()),
+                None => leads::load_history(self.store, crm_id)?,
             },
-        };
+        })
+    }
+
+    /// The kind of the lead whose events are `history`: read from its
+    /// first event (not its values).
+    pub fn kind_of(&mut self, crm_id: CrmId, history: &[u64]) -> Result<Kind, OverlayError> {
         let store = self.store;
         let events = self.events.get_or_insert_with(|| EventReader::new(store));
         let first = history
             .first()
             .copied()
             .ok_or_else(|| StoreError::Corrupt(format!("lead {crm_id} has no events")))?;
-        let kind = events
+        Ok(events
             .read_unresolved(first)?
             .event
             .created_kind()
             .ok_or_else(|| {
                 StoreError::Corrupt(format!("lead {crm_id}: event {first} does not create it"))
-            })?;
-        Ok(Some((history, kind)))
+            })?)
     }
 
     /// Buffers the events of an updated lead.
