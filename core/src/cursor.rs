@@ -20,9 +20,11 @@ pub(crate) enum ReadFailure {
 }
 
 /// What [`EventCursor::next_unless`] gives: an event's sequence number
-/// and sealed bytes, or the sequence number of one passed over.
+/// and sealed bytes (and, from a compact block, its type tag and payload,
+/// which a reader need not decode the bytes again for), or the sequence
+/// number of one passed over.
 pub(crate) enum Next<'a> {
-    Event(u64, &'a [u8]),
+    Event(u64, &'a [u8], Option<(&'a str, &'a [u8])>),
     Skipped(u64),
 }
 
@@ -71,7 +73,7 @@ impl<'a> EventCursor<'a> {
     /// [`log::unseal`]), or `None` past `end`.
     pub(crate) fn next_event(&mut self) -> Option<Result<(u64, &[u8]), ReadFailure>> {
         match self.next_unless(None)? {
-            Ok(Next::Event(seq, bytes)) => Some(Ok((seq, bytes))),
+            Ok(Next::Event(seq, bytes, _)) => Some(Ok((seq, bytes))),
             // Nothing is skipped without a tag to skip.
             Ok(Next::Skipped(seq)) => Some(Err(ReadFailure::Damaged {
                 seq,
@@ -142,22 +144,28 @@ impl<'a> EventCursor<'a> {
             // Every frame is read, those before `from` too (the first
             // block read may start before it): a compact frame leaves out
             // what the frames before it say.
-            let skipped =
+            let frame =
                 match self
                     .reader
                     .event_unless(&self.block, start..stop, seq, &mut self.event, skip)
                 {
-                    Ok(skipped) => skipped,
+                    Ok(frame) => frame,
                     Err(problem) => return self.damaged(seq, problem),
                 };
             if seq < self.want {
                 continue;
             }
             self.want += 1;
-            if skipped {
-                return Some(Ok(Next::Skipped(seq)));
-            }
-            return Some(Ok(Next::Event(seq, &self.event[..])));
+            let parts = match frame {
+                log::Frame::Skipped => return Some(Ok(Next::Skipped(seq))),
+                log::Frame::Whole(parts) => parts,
+            };
+            // The tag was checked as text when the event was made whole.
+            let parts = parts.and_then(|(tag, payload)| {
+                let tag = std::str::from_utf8(&self.block[tag]).ok()?;
+                Some((tag, &self.block[payload]))
+            });
+            return Some(Ok(Next::Event(seq, &self.event[..], parts)));
         }
     }
 }

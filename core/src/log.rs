@@ -379,6 +379,21 @@ pub fn block_header(bytes: &[u8]) -> Option<(u64, u32)> {
     Some((first, count))
 }
 
+/// What [`BlockReader::event_unless`] did with a frame: wrote its event
+/// whole (and, in a compact block, says where its type tag and payload lie
+/// in the block), or passed over it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Frame {
+    Whole(Option<(std::ops::Range<usize>, std::ops::Range<usize>)>),
+    Skipped,
+}
+
+/// Where `part`, a slice of `block`, lies in it.
+fn offset_bytes(block: &[u8], part: &[u8]) -> std::ops::Range<usize> {
+    let at = part.as_ptr() as usize - block.as_ptr() as usize;
+    at..at + part.len()
+}
+
 /// What a reader of a compact block carries from one frame to the next:
 /// the fields a frame may leave out, as positions in the block's bytes.
 #[derive(Debug, Default)]
@@ -418,9 +433,11 @@ impl BlockReader {
     }
 
     /// [`BlockReader::event`], but for an event of a compact block whose
-    /// type tag is `skip`: `Ok(true)`, and nothing written to `out` (the
-    /// frame is still read, for the frames after it). Events of a block of
-    /// the first format are always written.
+    /// type tag is `skip`: [`Frame::Skipped`], and nothing written to `out`
+    /// (the frame is still read, for the frames after it). Events of a
+    /// block of the first format are always written. For an event of a
+    /// compact block, also where its type tag and payload lie in `block`
+    /// (what a reader looks at first, without decoding `out` again).
     pub fn event_unless(
         &mut self,
         block: &[u8],
@@ -428,11 +445,11 @@ impl BlockReader {
         seq: u64,
         out: &mut Vec<u8>,
         skip: Option<&str>,
-    ) -> Result<bool, String> {
+    ) -> Result<Frame, String> {
         out.clear();
         if !self.compact {
             out.extend_from_slice(&block[frame]);
-            return Ok(false);
+            return Ok(Frame::Whole(None));
         }
         let damaged = |what: &str| format!("event {seq} is damaged: {what}");
         let body_end = frame
@@ -497,8 +514,9 @@ impl BlockReader {
         let stored = &block[body_end..frame.end];
         if skip.is_some_and(|skip| block[tag.clone()] == *skip.as_bytes()) {
             self.prev_hash.copy_from_slice(stored);
-            return Ok(true);
+            return Ok(Frame::Skipped);
         }
+        let parts = (tag.clone(), offset_bytes(block, head.payload));
         codec::encode_into(
             &EnvelopeOut {
                 seq,
@@ -516,7 +534,7 @@ impl BlockReader {
         .map_err(|e| damaged(&e.to_string()))?;
         out.extend_from_slice(stored);
         self.prev_hash.copy_from_slice(stored);
-        Ok(false)
+        Ok(Frame::Whole(Some(parts)))
     }
 }
 
@@ -707,15 +725,22 @@ mod tests {
         let mut out = Vec::new();
         let mut skipped = 0;
         for ((frame, seq), env) in frames(&bytes).into_iter().zip(3..).zip(&envelopes) {
-            let passed = reader
+            let read = reader
                 .event_unless(&bytes, frame, seq, &mut out, Some("LeadCreated"))
                 .unwrap();
+            let passed = read == Frame::Skipped;
             assert_eq!(passed, env.type_tag == "LeadCreated", "event {seq}");
             if passed {
                 skipped += 1;
                 assert!(out.is_empty());
             } else {
                 assert_eq!(out, seal(env).unwrap().0, "event {seq}");
+                // Where the frame's type tag and payload lie.
+                let Frame::Whole(Some((tag, payload))) = read else {
+                    panic!("{read:?}")
+                };
+                assert_eq!(&bytes[tag], env.type_tag.as_bytes());
+                assert_eq!(&bytes[payload], &env.payload[..]);
             }
         }
         assert_eq!(skipped, 6);

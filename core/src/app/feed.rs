@@ -88,7 +88,7 @@ fn read_into<S: Store>(
                     "event {next} is missing from the log"
                 )));
             };
-            let (seq, bytes) = match entry? {
+            let (seq, bytes, parts) = match entry? {
                 Next::Skipped(seq) => {
                     batch.push(Ok(Fed::Unprojected(seq)));
                     next += 1;
@@ -97,10 +97,18 @@ fn read_into<S: Store>(
                     }
                     continue;
                 }
-                Next::Event(seq, bytes) => (seq, bytes),
+                Next::Event(seq, bytes, parts) => (seq, bytes, parts),
             };
-            let envelope = log::open_head(seq, bytes)?;
-            if envelope.type_tag == projection::UNPROJECTED {
+            // The type tag and payload: from the compact frame when the
+            // cursor read one, else from the event's bytes.
+            let (type_tag, payload) = match parts {
+                Some(parts) => parts,
+                None => {
+                    let envelope = log::open_head(seq, bytes)?;
+                    (envelope.type_tag, envelope.payload)
+                }
+            };
+            if type_tag == projection::UNPROJECTED {
                 batch.push(Ok(Fed::Unprojected(seq)));
             } else {
                 let hash = if sealed_here.contains(&seq) {
@@ -111,11 +119,11 @@ fn read_into<S: Store>(
                 // Most of a commit is leads and their sub-records, whose
                 // values the projections do not copy: only their keys are
                 // read, without copying the envelope or the values.
-                let lean = match envelope.type_tag {
+                let lean = match type_tag {
                     "LeadCreated"
                     | "ContactCreated"
                     | "CommunicationCreated"
-                    | "OpportunityCreated" => event::lean(envelope.payload).map_err(|source| {
+                    | "OpportunityCreated" => event::lean(payload).map_err(|source| {
                         LedgerError::Corrupt(format!("event {seq} cannot be decoded: {source}"))
                     })?,
                     _ => None,
@@ -123,6 +131,7 @@ fn read_into<S: Store>(
                 batch.push(Ok(match lean {
                     Some(lean) => Fed::Lean(seq, lean),
                     None => {
+                        let envelope = log::open_head(seq, bytes)?;
                         Fed::Event(Box::new(log::decode_payload(envelope.to_envelope(), hash)?))
                     }
                 }));
