@@ -49,13 +49,28 @@ fn require_chromium() {
 }
 
 /// Starts chromedriver on a port of its choosing and returns it with the
-/// port, read from its "started successfully on port N." line.
+/// port, read from its "started successfully on port N." line. A driver
+/// that exits before saying so (seen once in CI, with nine starting at
+/// once on a loaded machine) is started again, up to three times; the
+/// panic shows what the last one wrote to stderr.
 fn start_driver() -> (Child, u16) {
     require_chromium();
+    let mut last = String::new();
+    for _ in 0..3 {
+        match try_start_driver() {
+            Ok(started) => return started,
+            Err(why) => last = why,
+        }
+    }
+    panic!("chromedriver did not say which port it listens on: {last}");
+}
+
+fn try_start_driver() -> Result<(Child, u16), String> {
+    let log = tempfile::NamedTempFile::new().expect("a file for chromedriver's stderr");
     let mut child = Command::new("chromedriver")
         .arg("--port=0")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log.reopen().expect("chromedriver's stderr"))
         .spawn()
         .unwrap_or_else(|e| panic!("chromedriver did not start ({e}): {INSTALL}"));
     let stdout = child.stdout.take().expect("chromedriver's stdout");
@@ -70,10 +85,12 @@ fn start_driver() -> (Child, u16) {
         }
     });
     match rx.recv_timeout(WAIT) {
-        Ok(Ok(port)) if port != 0 => (child, port),
+        Ok(Ok(port)) if port != 0 => Ok((child, port)),
         other => {
             let _ = child.kill();
-            panic!("chromedriver did not say which port it listens on: {other:?}");
+            let _ = child.wait();
+            let stderr = std::fs::read_to_string(log.path()).unwrap_or_default();
+            Err(format!("{other:?}; its stderr: {}", stderr.trim()))
         }
     }
 }
