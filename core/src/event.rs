@@ -740,8 +740,9 @@ pub fn resolve(event: Event, plan_row: &Event) -> Result<Event, String> {
             export_value,
             ..
         } => {
-            let planned = PlannedCreate::of(0, row, fields, [None; 3]);
-            if planned.lead_name != lead_name || planned.export_value != export_value {
+            let planned_name = field_text(fields, crate::catalogue::ids::LEAD_NAME);
+            let planned_export = field_text(fields, crate::catalogue::ids::EXPORT_VALUE);
+            if planned_name.unwrap_or_default() != lead_name || planned_export != export_value {
                 return Err("its name or export value is not its plan row's".to_string());
             }
             Ok(Event::LeadCreated {
@@ -1059,30 +1060,29 @@ mod tests {
                 kind: Kind::Leads,
                 fields: fields.clone(),
             }];
-            if let Some(fields) = contact.clone() {
-                expected.push(Event::ContactCreated {
-                    import_id: 300,
-                    row: 12,
-                    crm_id: 9,
-                    fields,
-                });
-            }
-            if let Some(fields) = communication.clone() {
-                expected.push(Event::CommunicationCreated {
-                    import_id: 300,
-                    row: 12,
-                    crm_id: 9,
-                    fields,
-                });
-            }
-            if let Some(fields) = opportunity.clone() {
-                expected.push(Event::OpportunityCreated {
-                    import_id: 300,
-                    row: 12,
-                    crm_id: 9,
-                    fields,
-                });
-            }
+            let (import_id, row, crm_id) = (300, 12, 9);
+            expected.extend(contact.clone().map(|fields| Event::ContactCreated {
+                import_id,
+                row,
+                crm_id,
+                fields,
+            }));
+            expected.extend(
+                communication
+                    .clone()
+                    .map(|fields| Event::CommunicationCreated {
+                        import_id,
+                        row,
+                        crm_id,
+                        fields,
+                    }),
+            );
+            expected.extend(opportunity.clone().map(|fields| Event::OpportunityCreated {
+                import_id,
+                row,
+                crm_id,
+                fields,
+            }));
             let resolved: Vec<_> = events
                 .iter()
                 .map(|e| resolve(e.clone(), &plan_row).unwrap())

@@ -255,12 +255,21 @@ struct EnvelopeOut<'a> {
 /// a commit's events. [`BlockReader`] gives each event back as sealed
 /// alone, so the hash chain, `verify` and every reader are the same for
 /// both formats.
+/// The fields of an envelope a compact frame may leave out when they are
+/// the same as (or, for the version, one more than) the event before's.
+struct Shared {
+    stream: Stream,
+    stream_version: u64,
+    at_ms: i64,
+    actor: String,
+}
+
 pub struct BlockBuilder {
     first: u64,
     count: u32,
     bytes: Vec<u8>,
-    /// The envelope of the event before, as the next frame compares with.
-    last: Option<Envelope>,
+    /// What the next frame compares with of the event before.
+    last: Option<Shared>,
     tags: Vec<(String, u16)>,
     /// The canonical encoding of the event being pushed (reused).
     scratch: Vec<u8>,
@@ -334,7 +343,6 @@ impl BlockBuilder {
         }
         match &mut self.last {
             Some(l) => {
-                // Only the fields compared are kept up to date.
                 l.stream = envelope.stream;
                 l.stream_version = envelope.stream_version;
                 l.at_ms = envelope.at_ms;
@@ -343,9 +351,11 @@ impl BlockBuilder {
                 }
             }
             None => {
-                self.last = Some(Envelope {
-                    payload: Vec::new(),
-                    ..envelope.clone()
+                self.last = Some(Shared {
+                    stream: envelope.stream,
+                    stream_version: envelope.stream_version,
+                    at_ms: envelope.at_ms,
+                    actor: envelope.actor.clone(),
                 })
             }
         }
@@ -655,6 +665,15 @@ mod tests {
             .collect()
     }
 
+    /// The stored bytes of a compact block of `envelopes` from `first`.
+    fn compact_block(first: u64, envelopes: &[Envelope]) -> Vec<u8> {
+        let mut block = BlockBuilder::new(first, 0);
+        for env in envelopes {
+            block.push(env).unwrap();
+        }
+        block.finish().unwrap().1
+    }
+
     /// Envelopes that share some fields with the one before and not
     /// others, chained but for one.
     fn varied(first: u64, n: u64) -> Vec<Envelope> {
@@ -716,11 +735,7 @@ mod tests {
     #[test]
     fn events_of_a_skipped_type_are_passed_over_and_the_rest_read_whole() {
         let envelopes = varied(3, 12);
-        let mut block = BlockBuilder::new(3, 0);
-        for env in &envelopes {
-            block.push(env).unwrap();
-        }
-        let (_, bytes) = block.finish().unwrap();
+        let bytes = compact_block(3, &envelopes);
         let mut reader = BlockReader::new(&bytes);
         let mut out = Vec::new();
         let mut skipped = 0;
@@ -765,11 +780,7 @@ mod tests {
     #[test]
     fn any_flipped_byte_of_a_compact_frame_is_caught() {
         let envelopes = varied(0, 4);
-        let mut block = BlockBuilder::new(0, 0);
-        for env in &envelopes {
-            block.push(env).unwrap();
-        }
-        let (_, bytes) = block.finish().unwrap();
+        let bytes = compact_block(0, &envelopes);
         let frames = frames(&bytes);
         for frame in &frames {
             for idx in frame.clone() {

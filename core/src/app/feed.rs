@@ -88,54 +88,7 @@ fn read_into<S: Store>(
                     "event {next} is missing from the log"
                 )));
             };
-            let (seq, bytes, parts) = match entry? {
-                Next::Skipped(seq) => {
-                    batch.push(Ok(Fed::Unprojected(seq)));
-                    next += 1;
-                    if batch.len() >= BATCH && tx.send(std::mem::take(batch)).is_err() {
-                        return Ok(());
-                    }
-                    continue;
-                }
-                Next::Event(seq, bytes, parts) => (seq, bytes, parts),
-            };
-            // The type tag and payload: from the compact frame when the
-            // cursor read one, else from the event's bytes.
-            let (type_tag, payload) = match parts {
-                Some(parts) => parts,
-                None => {
-                    let envelope = log::open_head(seq, bytes)?;
-                    (envelope.type_tag, envelope.payload)
-                }
-            };
-            if type_tag == projection::UNPROJECTED {
-                batch.push(Ok(Fed::Unprojected(seq)));
-            } else {
-                let hash = if sealed_here.contains(&seq) {
-                    log::stored_hash(seq, bytes)?
-                } else {
-                    log::check_hash(seq, bytes)?
-                };
-                // Most of a commit is leads and their sub-records, whose
-                // values the projections do not copy: only their keys are
-                // read, without copying the envelope or the values.
-                let lean = match type_tag {
-                    "LeadCreated"
-                    | "ContactCreated"
-                    | "CommunicationCreated"
-                    | "OpportunityCreated" => event::lean(payload).map_err(|source| {
-                        LedgerError::Corrupt(format!("event {seq} cannot be decoded: {source}"))
-                    })?,
-                    _ => None,
-                };
-                batch.push(Ok(match lean {
-                    Some(lean) => Fed::Lean(seq, lean),
-                    None => {
-                        let envelope = log::open_head(seq, bytes)?;
-                        Fed::Event(Box::new(log::decode_payload(envelope.to_envelope(), hash)?))
-                    }
-                }));
-            }
+            batch.push(Ok(fed(entry?, sealed_here)?));
             next += 1;
         }
         if batch.len() >= BATCH && tx.send(std::mem::take(batch)).is_err() {
@@ -143,6 +96,51 @@ fn read_into<S: Store>(
         }
     }
     Ok(())
+}
+
+/// What the applying side is fed for one event the cursor read: a plan
+/// row passed over, or the event (its hash checked unless this process
+/// sealed it) read lean or whole.
+fn fed(next: Next<'_>, sealed_here: &Range<u64>) -> Result<Fed, LedgerError> {
+    let (seq, bytes, parts) = match next {
+        Next::Skipped(seq) => return Ok(Fed::Unprojected(seq)),
+        Next::Event(seq, bytes, parts) => (seq, bytes, parts),
+    };
+    // The type tag and payload: from the compact frame when the cursor
+    // read one, else from the event's bytes.
+    let (type_tag, payload) = match parts {
+        Some(parts) => parts,
+        None => {
+            let envelope = log::open_head(seq, bytes)?;
+            (envelope.type_tag, envelope.payload)
+        }
+    };
+    if type_tag == projection::UNPROJECTED {
+        return Ok(Fed::Unprojected(seq));
+    }
+    let hash = if sealed_here.contains(&seq) {
+        log::stored_hash(seq, bytes)?
+    } else {
+        log::check_hash(seq, bytes)?
+    };
+    // Most of a commit is leads and their sub-records, whose values the
+    // projections do not copy: only their keys are read, without copying
+    // the envelope or the values.
+    let lean = match type_tag {
+        "LeadCreated" | "ContactCreated" | "CommunicationCreated" | "OpportunityCreated" => {
+            event::lean(payload).map_err(|source| {
+                LedgerError::Corrupt(format!("event {seq} cannot be decoded: {source}"))
+            })?
+        }
+        _ => None,
+    };
+    Ok(match lean {
+        Some(lean) => Fed::Lean(seq, lean),
+        None => {
+            let envelope = log::open_head(seq, bytes)?;
+            Fed::Event(Box::new(log::decode_payload(envelope.to_envelope(), hash)?))
+        }
+    })
 }
 
 /// The receiving end of a reading thread: its items in order, a batch at a

@@ -21,11 +21,15 @@ fn ledger(chunk: usize) -> Ledger<MemStore> {
 }
 
 fn ledger_with_index(chunk: usize, index: crate::projection::index::Layout) -> Ledger<MemStore> {
-    let options = LedgerOptions {
+    ledger_with(LedgerOptions {
         chunk,
         index,
         ..Default::default()
-    };
+    })
+}
+
+/// A ledger over a fresh [`MemStore`] with `options`, at a fixed time.
+fn ledger_with(options: LedgerOptions) -> Ledger<MemStore> {
     Ledger::open(
         MemStore::new(),
         Box::new(FixedClock(1_764_000_000_000)),
@@ -281,12 +285,7 @@ fn a_reader_during_a_commits_projection_sees_the_view_before_it() {
         })),
         ..Default::default()
     };
-    let l = Ledger::open(
-        MemStore::new(),
-        Box::new(FixedClock(1_764_000_000_000)),
-        options,
-    )
-    .unwrap();
+    let l = ledger_with(options);
     let first = preview(&l, "Lead Name,Export Value,City\nAcme,A1,Springfield\n");
     l.commit(first.import_id, "t", &NoProgress).unwrap();
     let second = preview(
@@ -811,12 +810,7 @@ fn a_projection_chunk_holds_four_times_as_many_creations_as_updates() {
             })),
             ..Default::default()
         };
-        Ledger::open(
-            MemStore::new(),
-            Box::new(FixedClock(1_764_000_000_000)),
-            options,
-        )
-        .unwrap()
+        ledger_with(options)
     };
     let csv = |n: usize, city: &str| {
         let mut csv = String::from("Lead Name,Export Value,City\n");

@@ -133,9 +133,10 @@ impl<'a> Overlay<'a> {
             return Ok(true);
         }
         if !self.paged.contains_key(&crm_id) {
-            if let Some(history) = leads::load_updated(self.store, crm_id)? {
+            if let Some(mut history) = leads::load_updated(self.store, crm_id)? {
+                history.push(seq);
                 self.updated.insert(crm_id, history);
-                return self.add_sub(seq, crm_id);
+                return Ok(true);
             }
             match leads::load_events(self.store, crm_id)? {
                 Some(history) => self.paged.insert(crm_id, history),
