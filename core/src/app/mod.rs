@@ -23,6 +23,7 @@ mod plan;
 mod preview;
 pub mod query;
 pub mod report;
+mod runs;
 #[cfg(test)]
 mod tests;
 pub mod tokens;
@@ -395,6 +396,8 @@ impl<S: Store> Ledger<S> {
         }
         let new_head = LogHead { next_seq: seq, tip };
         batch.put(Table::LogMeta, HEAD.to_vec(), codec::encode(&new_head)?);
+        // Recorded with the head that moves over them (see `runs`).
+        runs::record(&mut batch, &unprojected)?;
         for (stream, version) in versions {
             batch.put(Table::LogMeta, stream_key(stream), codec::encode(&version)?);
         }
@@ -414,17 +417,29 @@ impl<S: Store> Ledger<S> {
     }
 
     /// Applies every event between the checkpoint and the head to the
-    /// projections, a chunk at a time, each chunk atomic with its checkpoint.
+    /// projections, a chunk at a time, each chunk atomic with its
+    /// checkpoint, passing over the runs of plan rows the log's meta
+    /// records ([`runs`]) without reading them.
     fn catch_up(&self, progress: &dyn Progress) -> Result<u64, LedgerError> {
-        self.catch_up_skipping(progress, &[], 0..0)
+        let end = self.head()?.next_seq;
+        let begin = self.checkpoint()?;
+        let recorded = match runs::load(&self.store, end)? {
+            Ok(recorded) => runs::within(&recorded, begin, end),
+            Err(bad) => {
+                // Every event is read instead; `ledger verify` reports it.
+                tracing::warn!(seq = bad.seq, problem = %bad.problem, "a recorded run of plan rows is damaged: reading every event");
+                Vec::new()
+            }
+        };
+        self.catch_up_skipping(progress, &recorded, 0..0)
     }
 
-    /// [`Ledger::catch_up`], told by the append that wrote them which
-    /// events project nothing (in order, not overlapping), so that it need
-    /// not read them back: a million-row preview's plan rows were a tenth
-    /// of its time and, through sled's page cache, a third of its memory.
-    /// Only the process that wrote them knows; a catch-up on open or a
-    /// rebuild reads every event. The events of that append
+    /// [`Ledger::catch_up`], told which events project nothing (in order,
+    /// not overlapping), so that it need not read them back: a million-row
+    /// preview's plan rows were a tenth of its time and, through sled's
+    /// page cache, a third of its memory. The append that wrote them
+    /// knows; a catch-up on open or a rebuild reads the runs it recorded
+    /// ([`runs`]), and reads every event outside them. The events of that append
     /// (`sealed_here`) are not hash-checked again: this process sealed
     /// them a moment ago; every other event is.
     fn catch_up_skipping(

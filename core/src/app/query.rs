@@ -13,8 +13,8 @@ use crate::catalogue::{FieldId, ListName};
 use crate::codec;
 use crate::event::{CrmId, Event, ImportId, Kind, Severity};
 use crate::log::{self, GENESIS};
-use crate::projection::keys;
 use crate::projection::records::{ImportState, LeadRecord};
+use crate::projection::{self, keys};
 use crate::reference::ReferenceData;
 use crate::store::{BlobReader, Store, Table};
 
@@ -430,6 +430,13 @@ impl<S: Store> Ledger<S> {
             first_bad_seq: Some(seq),
             problem: Some(problem),
         };
+        // The runs of plan rows that catch-ups pass over must hold nothing
+        // else (see `runs`).
+        let recorded = match super::runs::load(&self.store, head.next_seq)? {
+            Ok(recorded) => recorded,
+            Err(run) => return Ok(bad(run.seq, run.problem, head.next_seq)),
+        };
+        let mut recorded = recorded.iter().peekable();
         let mut cursor = EventCursor::new(&self.store, 0, head.next_seq);
         while let Some(entry) = cursor.next_event() {
             let (seq, bytes) = match entry {
@@ -459,6 +466,22 @@ impl<S: Store> Ledger<S> {
                     ),
                     head.next_seq,
                 ));
+            }
+            while recorded.next_if(|run| run.end <= seq).is_some() {}
+            if let Some(run) = recorded.peek().filter(|run| run.contains(&seq)) {
+                if envelope.type_tag != projection::UNPROJECTED {
+                    return Ok(bad(
+                        seq,
+                        format!(
+                            "event {seq} is {} {}, but the log's meta records it as a plan row (events {}..{}), which a rebuild passes over",
+                            article(&envelope.type_tag),
+                            envelope.type_tag,
+                            run.start,
+                            run.end
+                        ),
+                        head.next_seq,
+                    ));
+                }
             }
             prev = hash;
             expected += 1;
@@ -640,4 +663,12 @@ fn change_entries(rec: &log::Recorded, only: Option<FieldId>) -> Option<ChangeEn
         event: rec.envelope.type_tag.clone(),
         changes,
     })
+}
+
+/// "a" or "an", for a type tag.
+fn article(word: &str) -> &'static str {
+    match word.chars().next() {
+        Some('A' | 'E' | 'I' | 'O' | 'U') => "an",
+        _ => "a",
+    }
 }

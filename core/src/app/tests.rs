@@ -466,6 +466,113 @@ fn the_catch_up_after_a_preview_skips_its_plan_rows() {
     assert!(report.identical);
 }
 
+/// The event blocks a rebuild of `l` reads, and its report.
+fn blocks_a_rebuild_reads(l: &Ledger<CountingStore>) -> (usize, super::report::RebuildReport) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let before = l.store.event_blocks.load(Relaxed);
+    let report = l.rebuild(&NoProgress).unwrap();
+    (l.store.event_blocks.load(Relaxed) - before, report)
+}
+
+/// A preview of 3,000 rows, committed, on a [`CountingStore`], and the
+/// runs of plan rows its log's meta records.
+fn committed_with_runs() -> (Ledger<CountingStore>, Vec<std::ops::Range<u64>>) {
+    let l = counting_ledger(LedgerOptions {
+        chunk: 50,
+        ..Default::default()
+    });
+    let csv = numbered_leads_csv(3000);
+    let p = l
+        .preview(preview_cmd(), &mut csv.as_bytes(), &NoProgress)
+        .unwrap();
+    l.commit(p.import_id, "tester", &NoProgress).unwrap();
+    let next_seq = l.head().unwrap().next_seq;
+    let runs = super::runs::load(&l.store, next_seq).unwrap().unwrap();
+    (l, runs)
+}
+
+fn put_run(l: &Ledger<CountingStore>, key_start: u64, value: Vec<u8>) {
+    let mut key = b"unprojected/".to_vec();
+    key.extend_from_slice(&key_start.to_be_bytes());
+    let mut batch = crate::store::WriteBatch::default();
+    batch.put(Table::LogMeta, key, value);
+    crate::store::Store::write(&l.store, batch).unwrap();
+}
+
+/// The append that writes a preview's plan rows records where they lie,
+/// and a rebuild passes over them without reading their blocks: it reads
+/// a fraction of what it reads once the record is gone, and builds the
+/// same projections either way.
+#[test]
+fn a_rebuild_passes_over_the_recorded_plan_rows() {
+    let (l, runs) = committed_with_runs();
+    let state = l.import_state(1).unwrap();
+    let (first, last) = state.preview_seqs;
+    // The plan rows lie between the file's event and the summary.
+    assert_eq!(runs, vec![first + 1..last]);
+    assert_eq!(last - first - 1, 3000);
+    let (skipping, report) = blocks_a_rebuild_reads(&l);
+    assert!(report.identical);
+    let mut batch = crate::store::WriteBatch::default();
+    let mut key = b"unprojected/".to_vec();
+    key.extend_from_slice(&runs[0].start.to_be_bytes());
+    batch.remove(Table::LogMeta, key);
+    crate::store::Store::write(&l.store, batch).unwrap();
+    let (reading, report) = blocks_a_rebuild_reads(&l);
+    assert!(report.identical);
+    // The blocks that end within the plan rows hold nothing else.
+    let plan_blocks = crate::store::Store::scan(&l.store.inner, Table::Events, &[], &[])
+        .map(|e| e.unwrap().0)
+        .filter(|key| runs[0].contains(&u64::from_be_bytes(key[..8].try_into().unwrap())))
+        .count();
+    assert!(plan_blocks > 50, "{plan_blocks}");
+    assert!(
+        skipping + plan_blocks <= reading + 1,
+        "a rebuild read {skipping} blocks with the record, {reading} without, of {plan_blocks} blocks of plan rows"
+    );
+    assert!(l.verify().unwrap().ok);
+}
+
+/// `ledger verify` proves the recorded runs hold nothing but plan rows: a
+/// run stretched over the commit's leads names the first lead's event, and
+/// a run past the head is named too. A catch-up does not trust a run
+/// that is not well-formed: it reads those events.
+#[test]
+fn verify_refuses_a_recorded_run_over_other_events() {
+    let (l, runs) = committed_with_runs();
+    let (_, last) = l.import_state(1).unwrap().preview_seqs;
+    let end = l.head().unwrap().next_seq;
+    // Stretch the run over the summary and the commit's events.
+    put_run(&l, runs[0].start, crate::codec::encode(&(end - 1)).unwrap());
+    let report = l.verify().unwrap();
+    assert!(!report.ok);
+    assert_eq!(report.first_bad_seq, Some(last));
+    let problem = report.problem.unwrap();
+    assert!(
+        problem.contains("PreviewSummarised") && problem.contains("plan row"),
+        "{problem}"
+    );
+
+    let (l, runs) = committed_with_runs();
+    let end = l.head().unwrap().next_seq;
+    put_run(&l, end - 1, crate::codec::encode(&(end + 5)).unwrap());
+    let report = l.verify().unwrap();
+    assert_eq!(report.first_bad_seq, Some(end - 1));
+    assert!(report.problem.unwrap().contains("not within the log"));
+    // A rebuild reads every event then, and builds what it built before.
+    let (with_bad_run, report) = blocks_a_rebuild_reads(&l);
+    assert!(report.identical);
+    let mut batch = crate::store::WriteBatch::default();
+    for start in [runs[0].start, end - 1] {
+        let mut key = b"unprojected/".to_vec();
+        key.extend_from_slice(&start.to_be_bytes());
+        batch.remove(Table::LogMeta, key);
+    }
+    crate::store::Store::write(&l.store, batch).unwrap();
+    let (without_runs, _) = blocks_a_rebuild_reads(&l);
+    assert_eq!(with_bad_run, without_runs);
+}
+
 /// A commit checks each row against the CRM view only when something was
 /// appended since its preview: right after it, the view is the one the
 /// plan was made against (and the stale plan of `a_stale_plan_is_refused`
@@ -662,16 +769,46 @@ fn a_catch_up_over_a_gap_in_the_log_fails_naming_the_event() {
     let l = ledger(8192);
     let p = preview(&l, &numbered_leads_csv(400));
     l.commit(p.import_id, "tester", &NoProgress).unwrap();
-    // Remove a block from the middle of the log.
+    // Remove the block holding the commit's first lead.
+    let first_lead = l.import_state(p.import_id).unwrap().preview_seqs.1 + 1;
     let blocks = event_blocks(&l);
+    let block = blocks
+        .iter()
+        .find(|(key, _)| u64::from_be_bytes(key[..8].try_into().unwrap()) >= first_lead)
+        .unwrap();
     let mut batch = crate::store::WriteBatch::default();
-    batch.remove(Table::Events, blocks[blocks.len() / 2].0.clone());
+    batch.remove(Table::Events, block.0.clone());
     crate::store::Store::write(&l.store, batch).unwrap();
     let failed = l.rebuild(&NoProgress);
     assert!(
         matches!(&failed, Err(LedgerError::Corrupt(m)) if m.contains("missing")),
         "{failed:?}"
     );
+}
+
+/// A block missing among the recorded plan rows is not read by a rebuild,
+/// which passes over them; `ledger verify` names it.
+#[test]
+fn verify_names_a_gap_among_the_plan_rows_a_rebuild_passes_over() {
+    let l = ledger(8192);
+    let p = preview(&l, &numbered_leads_csv(400));
+    l.commit(p.import_id, "tester", &NoProgress).unwrap();
+    let (first, last) = l.import_state(p.import_id).unwrap().preview_seqs;
+    let blocks = event_blocks(&l);
+    let (key, _) = blocks
+        .iter()
+        .find(|(key, _)| u64::from_be_bytes(key[..8].try_into().unwrap()) >= first + 200)
+        .unwrap();
+    assert!(u64::from_be_bytes(key[..8].try_into().unwrap()) < last);
+    let mut batch = crate::store::WriteBatch::default();
+    batch.remove(Table::Events, key.clone());
+    crate::store::Store::write(&l.store, batch).unwrap();
+    assert!(l.rebuild(&NoProgress).unwrap().identical);
+    let report = l.verify().unwrap();
+    assert!(!report.ok);
+    assert!(report.problem.unwrap().contains("missing"));
+    let gap = report.first_bad_seq.unwrap();
+    assert!(first + 1 < gap && gap <= first + 200, "{gap}");
 }
 
 /// A plan row altered in the log stops the commit with an error, and
