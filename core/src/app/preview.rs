@@ -71,6 +71,7 @@ fn read_rows(
                     parsed,
                     issues,
                 });
+                rows.recycle(sheet_row);
                 n_rows += 1;
                 if n_rows.is_multiple_of(4096) {
                     progress.advance(rows.progress().0);

@@ -175,3 +175,38 @@ fn binary_file_is_unreadable() {
     .unwrap();
     assert!(matches!(err, ReadError::Unreadable(_)), "{err}");
 }
+
+/// Rows handed back lend their text buffers to the next rows: whatever the
+/// pattern of empty cells, long texts and embedded line breaks, the rows
+/// read with every row handed back are the rows read without.
+#[test]
+fn rows_handed_back_do_not_change_the_rows_read() {
+    let long = "n".repeat(3000);
+    let mut csv = String::from("A,B,C,D\n");
+    for i in 0..300 {
+        match i % 5 {
+            0 => csv.push_str(&format!("a{i},,c{i},\n")),
+            1 => csv.push_str(&format!(",b{i},,d{i}\n")),
+            2 => csv.push_str(&format!("a{i},\"{long}\",,\"line\nbreak {i}\"\n")),
+            3 => csv.push_str(&format!("{i}\n")),
+            _ => csv.push_str(&format!("a{i},b{i},c{i},d{i},extra{i}\n")),
+        }
+    }
+    let kept = all(&mut *open(csv.as_bytes()));
+    let mut rows = open(csv.as_bytes());
+    let mut recycled = Vec::new();
+    while let Some(row) = rows.next_row() {
+        let row = row.unwrap();
+        recycled.push(row.clone());
+        rows.recycle(row);
+    }
+    assert_eq!(kept.len(), 300);
+    assert_eq!(recycled, kept);
+    assert_eq!(kept[2].cells[1], t(&long));
+    assert_eq!(kept[3].row, 5);
+    assert_eq!(
+        kept[3].cells,
+        vec![t("3"), Cell::Empty, Cell::Empty, Cell::Empty]
+    );
+    assert_eq!(kept[4].cells.len(), 5);
+}

@@ -101,6 +101,9 @@ pub trait RowSource: Send {
     /// `(done, total)` in any unit (bytes for CSV, rows for sheets), for a
     /// progress bar; `total` is 0 when unknown.
     fn progress(&self) -> (u64, u64);
+    /// Hands a row back once read, so that its cells' text buffers can
+    /// hold later rows' text (a reader may ignore it).
+    fn recycle(&mut self, _row: SheetRow) {}
 }
 
 /// Why a file could not be read. The messages are lower-case fragments

@@ -12,6 +12,8 @@ use crate::cell::Cell;
 pub(super) trait RawRows: Send {
     fn next_raw(&mut self) -> Option<Result<(u32, Vec<Cell>), ReadError>>;
     fn progress(&self) -> (u64, u64);
+    /// A row's cells handed back (see [`RowSource::recycle`]).
+    fn recycle(&mut self, _cells: Vec<Cell>) {}
 }
 
 /// A [`RowSource`] over any [`RawRows`].
@@ -56,6 +58,7 @@ impl<R: RawRows> RowSource for HeaderedRows<R> {
                 Err(e) => return Some(Err(e)),
             };
             if cells.iter().all(Cell::is_blank) {
+                self.raw.recycle(cells);
                 continue;
             }
             shape(&mut cells, self.headers.len());
@@ -65,6 +68,10 @@ impl<R: RawRows> RowSource for HeaderedRows<R> {
 
     fn progress(&self) -> (u64, u64) {
         self.raw.progress()
+    }
+
+    fn recycle(&mut self, row: SheetRow) {
+        self.raw.recycle(row.cells);
     }
 }
 
