@@ -191,3 +191,43 @@ fn ods_reads_the_first_sheet() {
         }]
     );
 }
+
+/// Rows handed back lend their text buffers to the reader thread: with
+/// every row handed back (more rows than a batch of buffers, texts long
+/// and short, numbers among them), the rows read are the rows read
+/// without.
+#[test]
+fn xlsx_rows_handed_back_do_not_change_the_rows_read() {
+    let long = "n".repeat(3000);
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, header) in ["A", "B", "C", "D"].into_iter().enumerate() {
+        sheet.write_string(0, col as u16, header).unwrap();
+    }
+    for r in 1..3000u32 {
+        sheet.write_string(r, 0, format!("name {r}")).unwrap();
+        match r % 4 {
+            0 => sheet.write_string(r, 1, &long).map(|_| ()).unwrap(),
+            1 => sheet.write_number(r, 1, f64::from(r)).map(|_| ()).unwrap(),
+            2 => sheet
+                .write_string(r, 2, format!("c{r}"))
+                .map(|_| ())
+                .unwrap(),
+            _ => sheet.write_string(r, 3, "").map(|_| ()).unwrap(),
+        }
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let kept = all(&mut *open(FileFormat::Xlsx, bytes.clone()).unwrap());
+    let mut rows = open(FileFormat::Xlsx, bytes).unwrap();
+    let mut recycled = Vec::new();
+    while let Some(row) = rows.next_row() {
+        let row = row.unwrap();
+        recycled.push(row.clone());
+        rows.recycle(row);
+    }
+    assert_eq!(kept.len(), 2999);
+    assert_eq!(recycled, kept);
+    assert_eq!(kept[3].cells[1], t(&long));
+    assert_eq!(kept[0].cells[1], Cell::Number(1.0));
+    assert_eq!(kept[1].cells[2], t("c2"));
+}
