@@ -195,11 +195,23 @@ pub fn lookup_part(key: &[u8]) -> &[u8] {
 fn hashes(lookup: &[u8]) -> (u64, u64) {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut h = (lookup.len() as u64).wrapping_mul(K) ^ 0x6a09_e667_f3bc_c908;
-    for chunk in lookup.chunks(8) {
-        let mut word = [0u8; 8];
-        word[..chunk.len()].copy_from_slice(chunk);
-        h = (h ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    let mut mix = |word: u64| {
+        h = (h ^ word).wrapping_mul(K);
         h ^= h >> 29;
+    };
+    // Whole words read as such (a copy of unknown length per word was a
+    // call to memcpy); the last, shorter one padded with zeros.
+    let mut words = lookup.chunks_exact(8);
+    for chunk in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        mix(u64::from_le_bytes(word));
+    }
+    let tail = words.remainder();
+    if !tail.is_empty() {
+        let mut word = [0u8; 8];
+        word[..tail.len()].copy_from_slice(tail);
+        mix(u64::from_le_bytes(word));
     }
     let h1 = fmix64(h);
     let h2 = fmix64(h1 ^ K) | 1;
@@ -225,8 +237,9 @@ fn bloom_positions(m: u64, (h1, h2): (u64, u64)) -> impl Iterator<Item = usize> 
 /// sharing a lookup part, one name's leads, are added once).
 struct Bloom {
     bits: Vec<u8>,
-    last: Vec<u8>,
-    any: bool,
+    /// The hashes of the lookup part added last: the same part (one
+    /// name's leads) sets the same bits, so it is added once.
+    last: Option<(u64, u64)>,
 }
 
 impl Bloom {
@@ -236,21 +249,18 @@ impl Bloom {
         let bytes = (entries * BLOOM_BITS_PER_ENTRY).div_ceil(8).max(8);
         Bloom {
             bits: vec![0u8; bytes],
-            last: Vec::new(),
-            any: false,
+            last: None,
         }
     }
 
     fn insert(&mut self, key: &[u8]) {
-        let lookup = lookup_part(key);
-        if self.any && self.last == lookup {
+        let h = hashes(lookup_part(key));
+        if self.last == Some(h) {
             return;
         }
-        self.any = true;
-        self.last.clear();
-        self.last.extend_from_slice(lookup);
+        self.last = Some(h);
         let m = (self.bits.len() * 8) as u64;
-        for bit in bloom_positions(m, hashes(lookup)) {
+        for bit in bloom_positions(m, h) {
             self.bits[bit / 8] |= 1 << (bit % 8);
         }
     }
