@@ -21,7 +21,8 @@ use crate::store::{Store, Table, WriteBatch};
 
 const PREFIX: &[u8] = b"unprojected/";
 
-fn key(start: u64) -> Vec<u8> {
+/// The log-meta key of the run that begins at `start`.
+pub(super) fn key(start: u64) -> Vec<u8> {
     let mut k = PREFIX.to_vec();
     k.extend_from_slice(&start.to_be_bytes());
     k

@@ -491,11 +491,13 @@ fn committed_with_runs() -> (Ledger<CountingStore>, Vec<std::ops::Range<u64>>) {
     (l, runs)
 }
 
-fn put_run(l: &Ledger<CountingStore>, key_start: u64, value: Vec<u8>) {
-    let mut key = b"unprojected/".to_vec();
-    key.extend_from_slice(&key_start.to_be_bytes());
+/// Writes (with a value) or removes the recorded run that begins at `start`.
+fn put_run(l: &Ledger<CountingStore>, start: u64, value: Option<Vec<u8>>) {
     let mut batch = crate::store::WriteBatch::default();
-    batch.put(Table::LogMeta, key, value);
+    match value {
+        Some(value) => batch.put(Table::LogMeta, super::runs::key(start), value),
+        None => batch.remove(Table::LogMeta, super::runs::key(start)),
+    }
     crate::store::Store::write(&l.store, batch).unwrap();
 }
 
@@ -513,11 +515,7 @@ fn a_rebuild_passes_over_the_recorded_plan_rows() {
     assert_eq!(last - first - 1, 3000);
     let (skipping, report) = blocks_a_rebuild_reads(&l);
     assert!(report.identical);
-    let mut batch = crate::store::WriteBatch::default();
-    let mut key = b"unprojected/".to_vec();
-    key.extend_from_slice(&runs[0].start.to_be_bytes());
-    batch.remove(Table::LogMeta, key);
-    crate::store::Store::write(&l.store, batch).unwrap();
+    put_run(&l, runs[0].start, None);
     let (reading, report) = blocks_a_rebuild_reads(&l);
     assert!(report.identical);
     // The blocks that end within the plan rows hold nothing else.
@@ -543,7 +541,11 @@ fn verify_refuses_a_recorded_run_over_other_events() {
     let (_, last) = l.import_state(1).unwrap().preview_seqs;
     let end = l.head().unwrap().next_seq;
     // Stretch the run over the summary and the commit's events.
-    put_run(&l, runs[0].start, crate::codec::encode(&(end - 1)).unwrap());
+    put_run(
+        &l,
+        runs[0].start,
+        Some(crate::codec::encode(&(end - 1)).unwrap()),
+    );
     let report = l.verify().unwrap();
     assert!(!report.ok);
     assert_eq!(report.first_bad_seq, Some(last));
@@ -555,20 +557,15 @@ fn verify_refuses_a_recorded_run_over_other_events() {
 
     let (l, runs) = committed_with_runs();
     let end = l.head().unwrap().next_seq;
-    put_run(&l, end - 1, crate::codec::encode(&(end + 5)).unwrap());
+    put_run(&l, end - 1, Some(crate::codec::encode(&(end + 5)).unwrap()));
     let report = l.verify().unwrap();
     assert_eq!(report.first_bad_seq, Some(end - 1));
     assert!(report.problem.unwrap().contains("not within the log"));
     // A rebuild reads every event then, and builds what it built before.
     let (with_bad_run, report) = blocks_a_rebuild_reads(&l);
     assert!(report.identical);
-    let mut batch = crate::store::WriteBatch::default();
-    for start in [runs[0].start, end - 1] {
-        let mut key = b"unprojected/".to_vec();
-        key.extend_from_slice(&start.to_be_bytes());
-        batch.remove(Table::LogMeta, key);
-    }
-    crate::store::Store::write(&l.store, batch).unwrap();
+    put_run(&l, runs[0].start, None);
+    put_run(&l, end - 1, None);
     let (without_runs, _) = blocks_a_rebuild_reads(&l);
     assert_eq!(with_bad_run, without_runs);
 }
