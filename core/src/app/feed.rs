@@ -15,9 +15,17 @@ use crate::log::{self, Recorded};
 use crate::projection;
 use crate::store::Store;
 
-/// Events handed over per batch, and batches in flight.
+/// Events handed over per batch, and batches in flight: up to 32,768
+/// events, four index ranges, so that the reading thread goes on while the
+/// applying one writes a chunk (a whole range of creations at a time)
+/// instead of stopping 2,048 events in. Alternating 1M rebuilds (six
+/// each): median 3.41 s with 128 batches in flight against 3.86 s with 8,
+/// in the same memory (64 and 256 were no different from 128). A third
+/// thread that wrote each chunk while the next was applied was slower
+/// (3.69 s): sled's writes and reads take one lock, and three busy threads
+/// on two cores waited for it and each other.
 const BATCH: usize = 256;
-pub(super) const BATCHES_IN_FLIGHT: usize = 8;
+pub(super) const BATCHES_IN_FLIGHT: usize = 128;
 
 /// One step of the log, in sequence order.
 pub(super) enum Fed {
