@@ -62,11 +62,30 @@ impl Default for Layout {
 }
 
 /// An entry of a run: its full key and CRM ID, or `None` for a removal.
-type Entry = (Vec<u8>, Option<CrmId>);
+pub type Entry = (Vec<u8>, Option<CrmId>);
 
 /// Buffered index writes of one chunk: full key → CRM ID, or `None` to
 /// remove the entry.
 pub type Writes = BTreeMap<Vec<u8>, Option<CrmId>>;
+
+/// A chunk's index writes as [`flush`] takes them: in key order, one per
+/// key (what collecting a [`Writes`] gives, or [`sorted`]).
+pub type Sorted = Vec<Entry>;
+
+/// Index writes in the order they were made, in key order with the last
+/// write of each key: a stable sort of the list, then one pass. It was a
+/// map insert per write, 8% of a 1M commit's catch-up thread.
+pub fn sorted(mut writes: Vec<Entry>) -> Sorted {
+    writes.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out: Sorted = Vec::with_capacity(writes.len());
+    for entry in writes {
+        match out.last_mut() {
+            Some(last) if last.0 == entry.0 => *last = entry,
+            _ => out.push(entry),
+        }
+    }
+    out
+}
 
 const META: u8 = b'm';
 const PAGE: u8 = b'p';
@@ -228,9 +247,15 @@ fn fmix64(mut h: u64) -> u64 {
     h
 }
 
-/// The bits a lookup part sets in a filter of `m` bits.
+/// The bits a lookup part sets in a filter of `m` bits: each of the
+/// double hashes scaled to `0..m` by a multiply and a shift (the high word
+/// of `hash * m`), not by a remainder: a 64-bit division per bit was most
+/// of adding an entry to a filter.
 fn bloom_positions(m: u64, (h1, h2): (u64, u64)) -> impl Iterator<Item = usize> {
-    (0..BLOOM_HASHES).map(move |i| (h1.wrapping_add(i.wrapping_mul(h2)) % m) as usize)
+    (0..BLOOM_HASHES).map(move |i| {
+        let hash = h1.wrapping_add(i.wrapping_mul(h2));
+        ((u128::from(hash) * u128::from(m)) >> 64) as usize
+    })
 }
 
 /// A Bloom filter being built over entries given in key order (entries
@@ -576,7 +601,7 @@ pub fn flush(
     layout: Layout,
     begin: u64,
     end: u64,
-    writes: Writes,
+    writes: Sorted,
 ) -> Result<(), StoreError> {
     let span = layout.span.max(1);
     let fanout = layout.fanout.max(2);
@@ -598,7 +623,11 @@ pub fn flush(
     if !writes.is_empty() {
         let old = read_run(store, 0, range)?;
         pending.remove_all(old.keys);
-        let entries = merge(vec![old.entries, writes.into_iter().collect()]);
+        debug_assert!(
+            writes.windows(2).all(|w| w[0].0 < w[1].0),
+            "index writes out of key order"
+        );
+        let entries = merge(vec![old.entries, writes]);
         pending.write_run(0, range, &entries)?;
         carried = Carried::Memory(entries);
     }

@@ -25,7 +25,15 @@ fn project(store: &dyn Store, layout: Layout, chunks: &[(u64, Writes)]) {
                 Writes::new()
             };
             let mut batch = WriteBatch::default();
-            flush(store, &mut batch, layout, begin, stop, part).unwrap();
+            flush(
+                store,
+                &mut batch,
+                layout,
+                begin,
+                stop,
+                part.into_iter().collect(),
+            )
+            .unwrap();
             store.write(batch).unwrap();
             begin = stop;
         }
@@ -397,3 +405,19 @@ const PINNED: [(u64, u64); 3] = [
     (16159797283443233433, 4926317031091515081),
     (6665184183428067985, 2024059782721938625),
 ];
+
+proptest! {
+    /// Sorting a chunk's writes gives what collecting them into a map
+    /// gives: key order, the last write of each key.
+    #[test]
+    fn sorted_writes_are_the_last_write_of_each_key_in_key_order(
+        writes in proptest::collection::vec(
+            (proptest::collection::vec(0u8..4, 0..3), proptest::option::of(0u64..5)),
+            0..40,
+        )
+    ) {
+        let map: Writes = writes.iter().cloned().collect();
+        let expected: Vec<Entry> = map.into_iter().collect();
+        prop_assert_eq!(sorted(writes), expected);
+    }
+}

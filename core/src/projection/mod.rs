@@ -37,7 +37,8 @@ use records::{CommitInfo, ImportState, ImportStatus, TokenRecord};
 /// 8: a lead at version 1 is kept as the sequence numbers of its events,
 /// in pages of 64.
 /// 9: an updated lead is kept as the sequence numbers of its events too.
-pub const LAYOUT_VERSION: u32 = 9;
+/// 10: a Bloom filter's bits are placed by multiply-shift, not remainder.
+pub const LAYOUT_VERSION: u32 = 10;
 
 /// The type tag of the one event that changes no projection
 /// (`RowValidated`: the frozen plan stays in the log).

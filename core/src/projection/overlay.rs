@@ -114,9 +114,8 @@ impl<'a> Overlay<'a> {
     }
 
     /// The buffered lead index writes, for [`super::index::flush`].
-    pub fn take_index(&mut self) -> index::Writes {
-        // Sorted stably and deduplicated keeping the last of each key.
-        std::mem::take(&mut self.index).into_iter().collect()
+    pub fn take_index(&mut self) -> index::Sorted {
+        index::sorted(std::mem::take(&mut self.index))
     }
 
     /// Buffers a lead created by the event at `seq` (at version 1).
