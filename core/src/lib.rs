@@ -14,6 +14,7 @@ pub mod cell;
 pub mod codec;
 pub(crate) mod cursor;
 pub mod event;
+pub mod hashing;
 pub mod log;
 pub mod matching;
 pub mod memstore;

@@ -145,6 +145,89 @@ pub fn check_hash(seq: u64, bytes: &[u8]) -> Result<Hash, LogError> {
     Ok(hash)
 }
 
+/// Checks many events' stored bytes against their hashes at once (what
+/// [`check_hash`] checks of each, several at a time: [`crate::hashing`]);
+/// the first event in the given order that fails is the error.
+pub fn check_hashes(events: &[(u64, &[u8])]) -> Result<(), LogError> {
+    checked_hashes(events)
+        .into_iter()
+        .try_for_each(|h| h.map(drop))
+}
+
+/// Each event's stored hash once checked against its bytes, or why not
+/// ([`check_hash`] of each, several at a time: [`crate::hashing`]).
+pub fn checked_hashes(events: &[(u64, &[u8])]) -> Vec<Result<Hash, LogError>> {
+    let split_up: Vec<Result<(&[u8], Hash), LogError>> = events
+        .iter()
+        .map(|&(seq, bytes)| split(seq, bytes))
+        .collect();
+    let bodies: Vec<&[u8]> = split_up
+        .iter()
+        .filter_map(|s| s.as_ref().ok().map(|(body, _)| *body))
+        .collect();
+    let mut hashes = crate::hashing::hash_each(&bodies).into_iter();
+    events
+        .iter()
+        .zip(split_up)
+        .map(|(&(seq, _), split)| {
+            let (_, stored) = split?;
+            match hashes.next() {
+                Some(hash) if hash == stored => Ok(stored),
+                _ => Err(LogError::HashMismatch { seq }),
+            }
+        })
+        .collect()
+}
+
+/// The stored bytes of consecutive events, copied one after the other
+/// with each event's sequence number and end: what a reader collects to
+/// check a batch of events' hashes at once ([`SealedBatch::check`],
+/// [`checked_hashes`]).
+#[derive(Debug, Default)]
+pub struct SealedBatch {
+    bytes: Vec<u8>,
+    events: Vec<(u64, usize)>,
+}
+
+impl SealedBatch {
+    pub fn push(&mut self, seq: u64, sealed: &[u8]) {
+        self.bytes.extend_from_slice(sealed);
+        self.events.push((seq, self.bytes.len()));
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.events.clear();
+    }
+
+    /// Each event's sequence number and stored bytes, in order.
+    pub fn events(&self) -> Vec<(u64, &[u8])> {
+        let mut start = 0;
+        self.events
+            .iter()
+            .map(|&(seq, end)| {
+                let event = (seq, &self.bytes[start..end]);
+                start = end;
+                event
+            })
+            .collect()
+    }
+
+    /// Checks every event's hash, several at a time; the first that fails
+    /// is the error.
+    pub fn check(&self) -> Result<(), LogError> {
+        check_hashes(&self.events())
+    }
+}
+
 /// The hash stored with an event's bytes, not checked against them: for
 /// the catch-up right after an append, of the events this process has
 /// just sealed (it computed those hashes itself).

@@ -43,6 +43,17 @@ pub(super) enum Fed {
 
 pub(super) type Batch = Vec<Result<Fed, LedgerError>>;
 
+impl Fed {
+    /// Whether the step lies wholly before event `seq`.
+    fn before(&self, seq: u64) -> bool {
+        match self {
+            Fed::Event(rec) => rec.envelope.seq < seq,
+            Fed::Lean(at, _) | Fed::Unprojected(at) => *at < seq,
+            Fed::Skipped(range) => range.end <= seq,
+        }
+    }
+}
+
 /// Reads events `begin..end` (jumping over `skips`, ordered and not
 /// overlapping) and sends them to `tx`, an error last; stops when the
 /// receiver is gone. The hashes of the events in `sealed_here` are not
@@ -58,14 +69,49 @@ pub(super) fn read<S: Store>(
     tx: &SyncSender<Batch>,
 ) {
     let mut batch = Vec::with_capacity(BATCH);
-    if let Err(e) = read_into(store, begin, end, skips, &sealed_here, tx, &mut batch) {
-        batch.push(Err(e));
+    let mut unchecked = log::SealedBatch::default();
+    let read = read_into(
+        store,
+        begin,
+        end,
+        skips,
+        &sealed_here,
+        tx,
+        &mut batch,
+        &mut unchecked,
+    );
+    // An event before the one that failed may not match its hash: that
+    // is the first error.
+    if checked(&mut batch, &unchecked) {
+        if let Err(e) = read {
+            batch.push(Err(e));
+        }
     }
     if !batch.is_empty() {
         let _ = tx.send(batch);
     }
 }
 
+/// Checks the hashes of the batch's events collected in `unchecked`,
+/// several at a time. When one does not match, the batch is cut before
+/// it, ends with that error, and `false` is returned.
+fn checked(batch: &mut Batch, unchecked: &log::SealedBatch) -> bool {
+    if unchecked.is_empty() {
+        return true;
+    }
+    let Err(e) = unchecked.check() else {
+        return true;
+    };
+    let bad = match e {
+        log::LogError::HashMismatch { seq } | log::LogError::Truncated { seq } => seq,
+        _ => 0,
+    };
+    batch.retain(|fed| matches!(fed, Ok(fed) if fed.before(bad)));
+    batch.push(Err(e.into()));
+    false
+}
+
+#[allow(clippy::too_many_arguments)]
 fn read_into<S: Store>(
     store: &S,
     begin: u64,
@@ -74,6 +120,7 @@ fn read_into<S: Store>(
     sealed_here: &Range<u64>,
     tx: &SyncSender<Batch>,
     batch: &mut Batch,
+    unchecked: &mut log::SealedBatch,
 ) -> Result<(), LedgerError> {
     let mut skips = skips.iter().peekable();
     let mut next = begin;
@@ -96,20 +143,29 @@ fn read_into<S: Store>(
                     "event {next} is missing from the log"
                 )));
             };
-            batch.push(Ok(fed(entry?, sealed_here)?));
+            batch.push(Ok(fed(entry?, sealed_here, unchecked)?));
             next += 1;
         }
-        if batch.len() >= BATCH && tx.send(std::mem::take(batch)).is_err() {
-            return Ok(());
+        if batch.len() >= BATCH {
+            let ok = checked(batch, unchecked);
+            unchecked.clear();
+            if tx.send(std::mem::take(batch)).is_err() || !ok {
+                return Ok(());
+            }
         }
     }
     Ok(())
 }
 
 /// What the applying side is fed for one event the cursor read: a plan
-/// row passed over, or the event (its hash checked unless this process
-/// sealed it) read lean or whole.
-fn fed(next: Next<'_>, sealed_here: &Range<u64>) -> Result<Fed, LedgerError> {
+/// row passed over, or the event read lean or whole, its bytes added to
+/// `unchecked` for its hash to be checked with its batch's (unless this
+/// process sealed it).
+fn fed(
+    next: Next<'_>,
+    sealed_here: &Range<u64>,
+    unchecked: &mut log::SealedBatch,
+) -> Result<Fed, LedgerError> {
     let (seq, bytes, parts) = match next {
         Next::Skipped(seq) => return Ok(Fed::Unprojected(seq)),
         Next::Event(seq, bytes, parts) => (seq, bytes, parts),
@@ -126,11 +182,10 @@ fn fed(next: Next<'_>, sealed_here: &Range<u64>) -> Result<Fed, LedgerError> {
     if type_tag == projection::UNPROJECTED {
         return Ok(Fed::Unprojected(seq));
     }
-    let hash = if sealed_here.contains(&seq) {
-        log::stored_hash(seq, bytes)?
-    } else {
-        log::check_hash(seq, bytes)?
-    };
+    let hash = log::stored_hash(seq, bytes)?;
+    if !sealed_here.contains(&seq) {
+        unchecked.push(seq, bytes);
+    }
     // Most of a commit is leads and their sub-records, whose values the
     // projections do not copy: only their keys are read, without copying
     // the envelope or the values.

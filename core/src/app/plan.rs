@@ -107,7 +107,7 @@ pub(super) enum PlanStep {
 struct PlanSteps<'a> {
     events: EventCursor<'a>,
     raw_creates: bool,
-    sealed: Sealed,
+    sealed: log::SealedBatch,
 }
 
 impl PlanSteps<'_> {
@@ -151,36 +151,11 @@ impl Iterator for PlanSteps<'_> {
 const AHEAD_BATCH: usize = 256;
 pub(super) const AHEAD_BATCHES: usize = 8;
 
-/// The sealed bytes of the events a batch of steps was read from, one
-/// after the other, with each event's sequence number and end.
-#[derive(Default)]
-struct Sealed {
-    bytes: Vec<u8>,
-    events: Vec<(u64, usize)>,
-}
-
-impl Sealed {
-    fn push(&mut self, seq: u64, sealed: &[u8]) {
-        self.bytes.extend_from_slice(sealed);
-        self.events.push((seq, self.bytes.len()));
-    }
-
-    /// Checks every event's hash; the first that fails is the error.
-    fn check(&self) -> Result<(), LedgerError> {
-        let mut start = 0;
-        for &(seq, end) in &self.events {
-            log::check_hash(seq, &self.bytes[start..end])?;
-            start = end;
-        }
-        Ok(())
-    }
-}
-
 /// A batch of the plan's steps and the events they were read from, whose
 /// hashes the receiving side checks before it gives out any step of it.
 pub(super) struct AheadBatch {
     steps: Vec<Result<PlanStep, LedgerError>>,
-    sealed: Sealed,
+    sealed: log::SealedBatch,
 }
 
 /// Reads the plan that the commit applies (creates raw when
@@ -205,9 +180,9 @@ pub(super) fn read_ahead<S: Store>(
     let mut steps = PlanSteps {
         events: EventCursor::new(&ledger.store, first + 1, last),
         raw_creates,
-        sealed: Sealed::default(),
+        sealed: log::SealedBatch::default(),
     };
-    let send = |steps: Vec<Result<PlanStep, LedgerError>>, sealed: &mut Sealed| {
+    let send = |steps: Vec<Result<PlanStep, LedgerError>>, sealed: &mut log::SealedBatch| {
         tx.send(AheadBatch {
             steps,
             sealed: std::mem::take(sealed),
@@ -273,7 +248,7 @@ impl Iterator for PlanAhead {
             let batch = self.rx.recv().ok()?;
             if let Err(e) = batch.sealed.check() {
                 self.failed = true;
-                return Some(Err(e));
+                return Some(Err(e.into()));
             }
             self.batch = batch.steps.into_iter();
         }

@@ -420,6 +420,8 @@ impl<S: Store> Ledger<S> {
     /// Walks the hash chain from the first event and names the first one
     /// that was altered, removed or reordered.
     pub fn verify(&self) -> Result<VerifyReport, LedgerError> {
+        /// Events whose hashes are checked at once.
+        const VERIFY_BATCH: usize = 256;
         let head = self.head()?;
         let mut prev = GENESIS;
         let mut expected = 0u64;
@@ -438,53 +440,78 @@ impl<S: Store> Ledger<S> {
         };
         let mut recorded = recorded.iter().peekable();
         let mut cursor = EventCursor::new(&self.store, 0, head.next_seq);
-        while let Some(entry) = cursor.next_event() {
-            let (seq, bytes) = match entry {
-                Ok(ok) => ok,
-                Err(ReadFailure::Damaged { seq, problem }) => {
-                    return Ok(bad(seq, problem, head.next_seq))
+        // Events are checked a batch at a time, their hashes several at
+        // once; the first bad event in log order is the answer.
+        let mut batch = log::SealedBatch::default();
+        loop {
+            let entry = cursor.next_event();
+            let done = entry.is_none();
+            let failure = match entry {
+                Some(Ok((seq, bytes))) => {
+                    batch.push(seq, bytes);
+                    if batch.len() < VERIFY_BATCH {
+                        continue;
+                    }
+                    None
                 }
-                Err(ReadFailure::Store(e)) => return Err(e.into()),
+                Some(Err(ReadFailure::Damaged { seq, problem })) => Some((seq, problem)),
+                Some(Err(ReadFailure::Store(e))) => return Err(e.into()),
+                None => None,
             };
-            let (envelope, hash) = match log::unseal(seq, bytes) {
-                Ok(ok) => ok,
-                Err(e) => return Ok(bad(seq, e.to_string(), head.next_seq)),
-            };
-            if envelope.seq != seq {
-                return Ok(bad(
-                    seq,
-                    format!("event {seq} claims to be event {}", envelope.seq),
-                    head.next_seq,
-                ));
-            }
-            if envelope.prev_hash != prev {
-                return Ok(bad(
-                    seq,
-                    format!(
-                        "event {seq} does not chain to event {}",
-                        seq.wrapping_sub(1)
-                    ),
-                    head.next_seq,
-                ));
-            }
-            while recorded.next_if(|run| run.end <= seq).is_some() {}
-            if let Some(run) = recorded.peek().filter(|run| run.contains(&seq)) {
-                if envelope.type_tag != projection::UNPROJECTED {
+            let events = batch.events();
+            let hashes = log::checked_hashes(&events);
+            for (&(seq, bytes), hash) in events.iter().zip(hashes) {
+                let hash = match hash {
+                    Ok(hash) => hash,
+                    Err(e) => return Ok(bad(seq, e.to_string(), head.next_seq)),
+                };
+                let envelope = match log::open_head(seq, bytes) {
+                    Ok(envelope) => envelope,
+                    Err(e) => return Ok(bad(seq, e.to_string(), head.next_seq)),
+                };
+                if envelope.seq != seq {
+                    return Ok(bad(
+                        seq,
+                        format!("event {seq} claims to be event {}", envelope.seq),
+                        head.next_seq,
+                    ));
+                }
+                if envelope.prev_hash != prev {
                     return Ok(bad(
                         seq,
                         format!(
-                            "event {seq} is {} {}, but the log's meta records it as a plan row (events {}..{}), which a rebuild passes over",
-                            article(&envelope.type_tag),
-                            envelope.type_tag,
-                            run.start,
-                            run.end
+                            "event {seq} does not chain to event {}",
+                            seq.wrapping_sub(1)
                         ),
                         head.next_seq,
                     ));
                 }
+                while recorded.next_if(|run| run.end <= seq).is_some() {}
+                if let Some(run) = recorded.peek().filter(|run| run.contains(&seq)) {
+                    if envelope.type_tag != projection::UNPROJECTED {
+                        return Ok(bad(
+                            seq,
+                            format!(
+                                "event {seq} is {} {}, but the log's meta records it as a plan row (events {}..{}), which a rebuild passes over",
+                                article(envelope.type_tag),
+                                envelope.type_tag,
+                                run.start,
+                                run.end
+                            ),
+                            head.next_seq,
+                        ));
+                    }
+                }
+                prev = hash;
+                expected += 1;
             }
-            prev = hash;
-            expected += 1;
+            if let Some((seq, problem)) = failure {
+                return Ok(bad(seq, problem, head.next_seq));
+            }
+            if done {
+                break;
+            }
+            batch.clear();
         }
         if expected != head.next_seq {
             return Ok(bad(

@@ -833,6 +833,71 @@ fn a_commit_over_an_altered_plan_row_fails_and_appends_nothing() {
     assert!(l.lead(1).is_err(), "no lead was created");
 }
 
+/// A rebuild checks the hashes of the events it projects a batch at a
+/// time: over an altered lead event it stops with an error naming it, and
+/// the projections stop before it (the events before it in its batch are
+/// projected, none after).
+#[test]
+fn a_rebuild_over_an_altered_event_stops_before_it() {
+    let l = ledger(64);
+    let p = preview(&l, &numbered_leads_csv(2000));
+    l.commit(p.import_id, "tester", &NoProgress).unwrap();
+    let (_, plan_end) = l.import_state(p.import_id).unwrap().preview_seqs;
+    // A block of the commit's events, well inside them.
+    let blocks = event_blocks(&l);
+    let last_of = |k: usize| u64::from_be_bytes(blocks[k].0.as_slice().try_into().unwrap());
+    let k = (0..blocks.len())
+        .filter(|&k| last_of(k) > plan_end + 300)
+        .nth(3)
+        .unwrap();
+    let bad = last_of(k);
+    let (key, mut value) = blocks[k].clone();
+    *value.last_mut().unwrap() ^= 0xff;
+    let mut batch = crate::store::WriteBatch::default();
+    batch.put(Table::Events, key, value);
+    crate::store::Store::write(&l.store, batch).unwrap();
+    let failed = l.rebuild(&NoProgress);
+    assert!(
+        matches!(&failed, Err(LedgerError::Corrupt(m)) if m.contains("altered") && m.contains(&bad.to_string())),
+        "{failed:?}"
+    );
+    let checkpoint = l.checkpoint().unwrap();
+    assert!(
+        checkpoint <= bad,
+        "projected up to {checkpoint}, past event {bad}"
+    );
+    assert!(checkpoint > plan_end, "projected only up to {checkpoint}");
+}
+
+/// `ledger verify` checks events' hashes a batch at a time; with two
+/// altered events, in one batch or in two, it names the first.
+#[test]
+fn verify_names_the_first_of_two_altered_events() {
+    for (first, second) in [(1, 2), (3, 40)] {
+        let l = ledger(8192);
+        preview(&l, &numbered_leads_csv(2000));
+        let blocks = event_blocks(&l);
+        assert!(blocks.len() > 40, "{} blocks", blocks.len());
+        // The last byte of a block is in its last event's stored hash.
+        for k in [second, first] {
+            let (key, mut value) = blocks[k].clone();
+            *value.last_mut().unwrap() ^= 0xff;
+            let mut batch = crate::store::WriteBatch::default();
+            batch.put(Table::Events, key, value);
+            crate::store::Store::write(&l.store, batch).unwrap();
+        }
+        let last_of = |k: usize| u64::from_be_bytes(blocks[k].0.as_slice().try_into().unwrap());
+        let report = l.verify().unwrap();
+        assert!(!report.ok);
+        assert_eq!(
+            report.first_bad_seq,
+            Some(last_of(first)),
+            "blocks {first} and {second}"
+        );
+        assert!(report.problem.unwrap().contains("altered"));
+    }
+}
+
 /// The commit's answer is built from the plan alone (created leads take
 /// consecutive CRM IDs from the commit's `first_crm_id`): it must say what
 /// the commit's events say, row by row, for creates among updates and
