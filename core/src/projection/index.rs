@@ -106,6 +106,12 @@ struct Page {
     entries: Vec<(ByteBuf, Option<CrmId>)>,
 }
 
+/// A [`Page`] to encode, its keys borrowed (the same bytes).
+#[derive(Default, Serialize)]
+struct PageOut<'a> {
+    entries: Vec<(&'a serde_bytes::Bytes, Option<CrmId>)>,
+}
+
 /// A [`Page`] borrowed from its stored bytes: what a lookup decodes (one
 /// allocation for the list, none per entry).
 #[derive(Deserialize)]
@@ -374,11 +380,12 @@ impl Pending {
         if entries.is_empty() {
             return Ok(());
         }
-        let mut page = Page::default();
+        // The page's entries borrowed: encoded as a [`Page`] is.
+        let mut page = PageOut::default();
         let mut size = 0;
         for (i, (key, value)) in entries.iter().enumerate() {
             size += key.len() + 10;
-            page.entries.push((ByteBuf::from(key.clone()), *value));
+            page.entries.push((serde_bytes::Bytes::new(key), *value));
             if size >= PAGE_BYTES || i + 1 == entries.len() {
                 let bytes = codec::encode(&page).map_err(corrupt)?;
                 self.ops.insert(page_key(level, id, key), Some(bytes));
@@ -627,7 +634,13 @@ pub fn flush(
             writes.windows(2).all(|w| w[0].0 < w[1].0),
             "index writes out of key order"
         );
-        let entries = merge(vec![old.entries, writes]);
+        // A chunk of a whole range (most of a large catch-up) starts the
+        // range's run: its writes are the run.
+        let entries = if old.entries.is_empty() {
+            writes
+        } else {
+            merge(vec![old.entries, writes])
+        };
         pending.write_run(0, range, &entries)?;
         carried = Carried::Memory(entries);
     }

@@ -421,3 +421,28 @@ proptest! {
         prop_assert_eq!(sorted(writes), expected);
     }
 }
+
+#[test]
+fn a_page_encoded_with_borrowed_keys_is_the_page_encoded() {
+    let entries: Vec<Entry> = vec![
+        (export_key("A1"), Some(1)),
+        (name_key("Acme", 2), None),
+        (Vec::new(), Some(u64::MAX)),
+    ];
+    let owned = Page {
+        entries: entries
+            .iter()
+            .map(|(k, v)| (ByteBuf::from(k.clone()), *v))
+            .collect(),
+    };
+    let borrowed = PageOut {
+        entries: entries
+            .iter()
+            .map(|(k, v)| (serde_bytes::Bytes::new(k), *v))
+            .collect(),
+    };
+    assert_eq!(
+        codec::encode(&borrowed).unwrap(),
+        codec::encode(&owned).unwrap()
+    );
+}
