@@ -24,7 +24,14 @@ use crate::store::Store;
 /// thread that wrote each chunk while the next was applied was slower
 /// (3.69 s): sled's writes and reads take one lock, and three busy threads
 /// on two cores waited for it and each other.
+///
+/// A batch closes at `BATCH` steps, an event read whole (an update, with
+/// its values before and after) counting `WHOLE` steps: without the
+/// weight, the read-ahead of an update commit's catch-up held up to
+/// 32,768 decoded updates, and a 1M update commit peaked at 144 to 160
+/// MB against 133 to 139 MB with it (three runs each, the same time).
 const BATCH: usize = 256;
+const WHOLE: usize = 4;
 pub(super) const BATCHES_IN_FLIGHT: usize = 128;
 
 /// One step of the log, in sequence order.
@@ -125,6 +132,7 @@ fn read_into<S: Store>(
     let mut skips = skips.iter().peekable();
     let mut next = begin;
     let mut cursor = EventCursor::new(store, next, end);
+    let mut weight = 0;
     while next < end {
         while skips.next_if(|r| r.end <= next).is_some() {}
         if let Some(skip) = skips.peek().filter(|r| r.start <= next) {
@@ -143,10 +151,17 @@ fn read_into<S: Store>(
                     "event {next} is missing from the log"
                 )));
             };
-            batch.push(Ok(fed(entry?, sealed_here, unchecked)?));
+            let fed = fed(entry?, sealed_here, unchecked)?;
+            weight += if matches!(fed, Fed::Event(_)) {
+                WHOLE
+            } else {
+                1
+            };
+            batch.push(Ok(fed));
             next += 1;
         }
-        if batch.len() >= BATCH {
+        if batch.len() >= BATCH || weight >= BATCH {
+            weight = 0;
             let ok = checked(batch, unchecked);
             unchecked.clear();
             if tx.send(std::mem::take(batch)).is_err() || !ok {
