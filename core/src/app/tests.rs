@@ -521,7 +521,7 @@ fn a_rebuild_passes_over_the_recorded_plan_rows() {
     // The blocks that end within the plan rows hold nothing else.
     let plan_blocks = crate::store::Store::scan(&l.store.inner, Table::Events, &[], &[])
         .map(|e| e.unwrap().0)
-        .filter(|key| runs[0].contains(&u64::from_be_bytes(key[..8].try_into().unwrap())))
+        .filter(|key| runs[0].contains(&block_last_seq(key)))
         .count();
     assert!(plan_blocks > 50, "{plan_blocks}");
     assert!(
@@ -758,6 +758,21 @@ fn event_blocks(l: &Ledger<MemStore>) -> Vec<(Vec<u8>, Vec<u8>)> {
         .collect()
 }
 
+/// The sequence number of a block's last event, from its key.
+fn block_last_seq(key: &[u8]) -> u64 {
+    u64::from_be_bytes(key[..8].try_into().unwrap())
+}
+
+/// Stores `block` with its last byte flipped: that byte is in its last
+/// event's stored hash.
+fn alter_block_end(l: &Ledger<MemStore>, block: &(Vec<u8>, Vec<u8>)) {
+    let (key, mut value) = block.clone();
+    *value.last_mut().unwrap() ^= 0xff;
+    let mut batch = crate::store::WriteBatch::default();
+    batch.put(Table::Events, key, value);
+    crate::store::Store::write(&l.store, batch).unwrap();
+}
+
 /// A catch-up over a log with an event missing stops with an error naming
 /// it (the reading thread sends the error and ends) instead of hanging or
 /// projecting past the gap.
@@ -771,7 +786,7 @@ fn a_catch_up_over_a_gap_in_the_log_fails_naming_the_event() {
     let blocks = event_blocks(&l);
     let block = blocks
         .iter()
-        .find(|(key, _)| u64::from_be_bytes(key[..8].try_into().unwrap()) >= first_lead)
+        .find(|(key, _)| block_last_seq(key) >= first_lead)
         .unwrap();
     let mut batch = crate::store::WriteBatch::default();
     batch.remove(Table::Events, block.0.clone());
@@ -794,9 +809,9 @@ fn verify_names_a_gap_among_the_plan_rows_a_rebuild_passes_over() {
     let blocks = event_blocks(&l);
     let (key, _) = blocks
         .iter()
-        .find(|(key, _)| u64::from_be_bytes(key[..8].try_into().unwrap()) >= first + 200)
+        .find(|(key, _)| block_last_seq(key) >= first + 200)
         .unwrap();
-    assert!(u64::from_be_bytes(key[..8].try_into().unwrap()) < last);
+    assert!(block_last_seq(key) < last);
     let mut batch = crate::store::WriteBatch::default();
     batch.remove(Table::Events, key.clone());
     crate::store::Store::write(&l.store, batch).unwrap();
@@ -819,11 +834,7 @@ fn a_commit_over_an_altered_plan_row_fails_and_appends_nothing() {
     // Alter the last byte of a block in the middle of the plan (inside an
     // event's stored hash).
     let blocks = event_blocks(&l);
-    let (key, mut value) = blocks[blocks.len() / 2].clone();
-    *value.last_mut().unwrap() ^= 0xff;
-    let mut batch = crate::store::WriteBatch::default();
-    batch.put(Table::Events, key, value);
-    crate::store::Store::write(&l.store, batch).unwrap();
+    alter_block_end(&l, &blocks[blocks.len() / 2]);
     let failed = l.commit(p.import_id, "tester", &NoProgress);
     assert!(
         matches!(&failed, Err(LedgerError::Corrupt(m)) if m.contains("altered")),
@@ -845,17 +856,13 @@ fn a_rebuild_over_an_altered_event_stops_before_it() {
     let (_, plan_end) = l.import_state(p.import_id).unwrap().preview_seqs;
     // A block of the commit's events, well inside them.
     let blocks = event_blocks(&l);
-    let last_of = |k: usize| u64::from_be_bytes(blocks[k].0.as_slice().try_into().unwrap());
-    let k = (0..blocks.len())
-        .filter(|&k| last_of(k) > plan_end + 300)
+    let block = blocks
+        .iter()
+        .filter(|(key, _)| block_last_seq(key) > plan_end + 300)
         .nth(3)
         .unwrap();
-    let bad = last_of(k);
-    let (key, mut value) = blocks[k].clone();
-    *value.last_mut().unwrap() ^= 0xff;
-    let mut batch = crate::store::WriteBatch::default();
-    batch.put(Table::Events, key, value);
-    crate::store::Store::write(&l.store, batch).unwrap();
+    let bad = block_last_seq(&block.0);
+    alter_block_end(&l, block);
     let failed = l.rebuild(&NoProgress);
     assert!(
         matches!(&failed, Err(LedgerError::Corrupt(m)) if m.contains("altered") && m.contains(&bad.to_string())),
@@ -878,20 +885,14 @@ fn verify_names_the_first_of_two_altered_events() {
         preview(&l, &numbered_leads_csv(2000));
         let blocks = event_blocks(&l);
         assert!(blocks.len() > 40, "{} blocks", blocks.len());
-        // The last byte of a block is in its last event's stored hash.
         for k in [second, first] {
-            let (key, mut value) = blocks[k].clone();
-            *value.last_mut().unwrap() ^= 0xff;
-            let mut batch = crate::store::WriteBatch::default();
-            batch.put(Table::Events, key, value);
-            crate::store::Store::write(&l.store, batch).unwrap();
+            alter_block_end(&l, &blocks[k]);
         }
-        let last_of = |k: usize| u64::from_be_bytes(blocks[k].0.as_slice().try_into().unwrap());
         let report = l.verify().unwrap();
         assert!(!report.ok);
         assert_eq!(
             report.first_bad_seq,
-            Some(last_of(first)),
+            Some(block_last_seq(&blocks[first].0)),
             "blocks {first} and {second}"
         );
         assert!(report.problem.unwrap().contains("altered"));
