@@ -73,6 +73,38 @@ pub(crate) fn apply<'t, K: Copy>(
     }
 }
 
+/// Applies the ops one key at a time, per tree in key order, the last op
+/// on a key winning: no atomicity ([`leadger_core::store::Store::write_each`]).
+///
+/// `Tree::apply_batch` applies its map in hash order while it holds
+/// sled's global write lock and one epoch guard, so every leaf it copies
+/// stays allocated until the batch ends; plain inserts in key order
+/// touch each leaf while it is warm and free its old copies as they go.
+/// A bare sled test of 200,000 inserts of 700 bytes in batches of 2,048:
+/// 1.35 s as batches of sequential keys against 0.79 s key by key; the
+/// catch-up's and the log writer's batches are mostly such runs.
+pub(crate) fn apply_each<'t, K: Ord + Copy>(
+    tree: impl Fn(K) -> &'t sled::Tree,
+    ops: impl IntoIterator<Item = (K, Vec<u8>, Option<Vec<u8>>)>,
+) -> Result<(), StoreError> {
+    let mut ops: Vec<_> = ops.into_iter().collect();
+    // Stable: the ops on one key stay in batch order, and the last is kept.
+    ops.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    let mut ops = ops.into_iter().peekable();
+    while let Some((table, key, value)) = ops.next() {
+        if ops.peek().is_some_and(|(t, k, _)| *t == table && *k == key) {
+            continue;
+        }
+        let tree = tree(table);
+        match value {
+            Some(v) => tree.insert(key, v).map(drop),
+            None => tree.remove(key).map(drop),
+        }
+        .map_err(from_sled)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -150,6 +182,28 @@ mod tests {
     }
 
     #[test]
+    fn write_each_keeps_the_last_op_per_key_across_trees() {
+        let (_dir, s) = open();
+        let mut seed = WriteBatch::default();
+        seed.put(Table::Leads, b"gone".to_vec(), b"old".to_vec());
+        s.write(seed).expect("seed");
+        let mut b = WriteBatch::default();
+        b.put(Table::Leads, b"b".to_vec(), b"1".to_vec());
+        b.put(Table::Events, b"b".to_vec(), b"e".to_vec());
+        b.put(Table::Leads, b"a".to_vec(), b"1".to_vec());
+        b.put(Table::Leads, b"b".to_vec(), b"2".to_vec());
+        b.remove(Table::Leads, b"a".to_vec());
+        b.remove(Table::Leads, b"gone".to_vec());
+        b.put(Table::Reference, b"b".to_vec(), b"r".to_vec());
+        s.write_each(b).expect("write_each");
+        assert_eq!(get(&s, Table::Leads, b"a"), None);
+        assert_eq!(get(&s, Table::Leads, b"b"), Some(b"2".to_vec()));
+        assert_eq!(get(&s, Table::Leads, b"gone"), None);
+        assert_eq!(get(&s, Table::Events, b"b"), Some(b"e".to_vec()));
+        assert_eq!(get(&s, Table::Reference, b"b"), Some(b"r".to_vec()));
+    }
+
+    #[test]
     fn empty_batch_is_a_no_op() {
         let (_dir, s) = open();
         s.write(WriteBatch::default()).expect("write");
@@ -170,11 +224,14 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(48))]
         #[test]
         fn random_batches_match_a_btreemap_model(
-            batches in prop::collection::vec(prop::collection::vec(op(), 0..12), 1..6)
+            batches in prop::collection::vec(
+                (prop::collection::vec(op(), 0..12), any::<bool>()),
+                1..6,
+            )
         ) {
             let (_dir, s) = open();
             let mut model = Model::new();
-            for ops in batches {
+            for (ops, each) in batches {
                 for (t, k, v) in &ops {
                     let m = model.entry(*t).or_default();
                     match v {
@@ -182,7 +239,11 @@ mod tests {
                         None => { m.remove(k); }
                     }
                 }
-                s.write(WriteBatch { ops }).expect("write");
+                if each {
+                    s.write_each(WriteBatch { ops }).expect("write_each");
+                } else {
+                    s.write(WriteBatch { ops }).expect("write");
+                }
             }
             for t in Table::ALL {
                 let got: Vec<(Vec<u8>, Vec<u8>)> = s

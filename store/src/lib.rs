@@ -214,6 +214,15 @@ impl Store for SledStore {
         self.write_with(batch, None)
     }
 
+    fn write_each(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        let ops = batch.ops.into_iter().map(|(table, key, value)| {
+            let (idx, prefix) = place(table);
+            (idx, with_prefix(prefix, &key), value)
+        });
+        let trees = self.trees();
+        batch::apply_each(|idx| &trees[idx], ops)
+    }
+
     fn flush(&self) -> Result<(), StoreError> {
         self.db.flush().map(|_| ()).map_err(from_sled)
     }

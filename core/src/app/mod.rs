@@ -8,12 +8,14 @@
 //! 2. the head (next sequence, last hash) moves past them in one atomic
 //!    write, and the store is flushed: from here on the append is
 //!    acknowledged and survives a crash;
-//! 3. the projections catch up in chunks, each chunk atomic with its
-//!    checkpoint.
+//! 3. the projections catch up in chunks, each with its checkpoint: one
+//!    chunk in one atomic write; more, key by key behind the `partial`
+//!    marker (see [`Ledger::apply_feed`]).
 //!
 //! On open, events past the head (a crash during step 1) are discarded and
-//! projections catch up to the head (a crash during step 3), so the CRM
-//! view is always either before or after an append, never between.
+//! projections catch up to the head (a crash during step 3; from the start
+//! of the log if the crash cut a chunk's write short), so the CRM view is
+//! always either before or after an append, never between.
 
 mod commit;
 pub mod error;
@@ -285,7 +287,11 @@ impl<S: Store> Ledger<S> {
         std::thread::scope(|scope| {
             let writer = scope.spawn(move || -> Result<(), LedgerError> {
                 for (n, batch) in (1..).zip(rx) {
-                    self.store.write(batch)?;
+                    // Past the head, nothing reads these blocks until the
+                    // last batch moves the head over them (and an append
+                    // that fails or is cut short has them discarded), so
+                    // they need not land atomically.
+                    self.store.write_each(batch)?;
                     self.point("events_written", n);
                 }
                 Ok(())
@@ -448,6 +454,21 @@ impl<S: Store> Ledger<S> {
         unprojected: &[Range<u64>],
         sealed_here: Range<u64>,
     ) -> Result<u64, LedgerError> {
+        if self.store.get(Table::ProjMeta, keys::PARTIAL)?.is_some() {
+            // A catch-up's chunk was cut short while it was written key by
+            // key: what the projections hold past their checkpoint is
+            // unknown, so they are rebuilt from the log.
+            tracing::warn!(
+                "a catch-up was cut short while writing: rebuilding the projections from the log"
+            );
+            self.store.clear_all(&Table::PROJECTIONS)?;
+            self.store.flush()?;
+            *self.view.write() = Some(view::InFlight {
+                begin: 0,
+                created: [0, 0],
+            });
+            return self.catch_up(progress);
+        }
         let end = self.head()?.next_seq;
         let begin = self.checkpoint()?;
         if begin < end {
@@ -482,13 +503,53 @@ impl<S: Store> Ledger<S> {
     }
 
     /// The applying half of a catch-up: events `begin..end` from the feed,
-    /// a chunk at a time, each chunk atomic with its checkpoint.
+    /// a chunk at a time, each with its checkpoint.
+    ///
+    /// A catch-up of one chunk writes it in one atomic write. One of more
+    /// chunks first writes the `partial` marker, then each chunk key by key
+    /// ([`Store::write_each`]: sled's atomic batches cost twice as much per
+    /// key), and removes the marker once the last is in. A crash (or a
+    /// failed write) part-way through a chunk leaves the marker, and the
+    /// next catch-up rebuilds the projections from the log instead of
+    /// going on from a checkpoint the chunk may have half overwritten;
+    /// readers in this process still see whole chunks (each is written
+    /// under the view's write lock). Any other failure comes between whole
+    /// chunks: the marker goes, and the next catch-up goes on from the
+    /// checkpoint.
     fn apply_feed(
+        &self,
+        feed: feed::Feed,
+        begin: u64,
+        end: u64,
+        progress: &dyn Progress,
+    ) -> Result<(), LedgerError> {
+        let mut partial = Partial::Unmarked;
+        let applied = self.apply_chunks(feed, begin, end, progress, &mut partial);
+        if applied.is_err() && partial == Partial::Whole {
+            self.set_partial(false)?;
+        }
+        applied
+    }
+
+    /// Writes or removes the `partial` marker, atomically.
+    fn set_partial(&self, on: bool) -> Result<(), LedgerError> {
+        let mut batch = WriteBatch::default();
+        if on {
+            batch.put(Table::ProjMeta, keys::PARTIAL.to_vec(), Vec::new());
+        } else {
+            batch.remove(Table::ProjMeta, keys::PARTIAL.to_vec());
+        }
+        Ok(self.store.write(batch)?)
+    }
+
+    /// [`Ledger::apply_feed`]'s chunks; `partial` follows the marker.
+    fn apply_chunks(
         &self,
         mut feed: feed::Feed,
         begin: u64,
         end: u64,
         progress: &dyn Progress,
+        partial: &mut Partial,
     ) -> Result<(), LedgerError> {
         let mut next = begin;
         let mut n_chunks = 0;
@@ -552,7 +613,20 @@ impl<S: Store> Ledger<S> {
                 // The chunk and the marker that goes with it change
                 // together, between two readers' queries.
                 let mut marker = self.view.write();
-                self.store.write(batch)?;
+                if next >= end && *partial == Partial::Unmarked {
+                    self.store.write(batch)?;
+                } else {
+                    if *partial == Partial::Unmarked {
+                        self.set_partial(true)?;
+                    }
+                    *partial = Partial::Torn;
+                    self.store.write_each(batch)?;
+                    *partial = Partial::Whole;
+                    if next >= end {
+                        self.set_partial(false)?;
+                        *partial = Partial::Unmarked;
+                    }
+                }
                 if next >= end {
                     *marker = None;
                 } else if let Some(flight) = marker.as_mut() {
@@ -566,6 +640,18 @@ impl<S: Store> Ledger<S> {
         }
         Ok(())
     }
+}
+
+/// Where a catch-up stands with the `partial` marker
+/// ([`Ledger::apply_feed`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Partial {
+    /// Not written (nothing written yet, or one atomic chunk).
+    Unmarked,
+    /// Written, and every chunk written so far is whole.
+    Whole,
+    /// Written, and a chunk's write has not returned.
+    Torn,
 }
 
 /// What an event read whole weighs in a projection chunk, against 1 for

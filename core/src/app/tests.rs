@@ -340,6 +340,10 @@ struct CountingStore {
     /// Writes so far, and the one (counted from 1) that fails; 0: none.
     writes: std::sync::atomic::AtomicUsize,
     fail_write: std::sync::atomic::AtomicUsize,
+    /// Key-by-key writes of projection tables so far, and the one (counted
+    /// from 1) that is torn: half its ops land, then it fails; 0: none.
+    projection_each: std::sync::atomic::AtomicUsize,
+    tear_projection_each: std::sync::atomic::AtomicUsize,
 }
 
 impl CountingStore {
@@ -351,6 +355,8 @@ impl CountingStore {
             spool_limit: std::sync::atomic::AtomicUsize::new(usize::MAX),
             writes: Default::default(),
             fail_write: Default::default(),
+            projection_each: Default::default(),
+            tear_projection_each: Default::default(),
         }
     }
 }
@@ -391,6 +397,27 @@ impl crate::store::Store for CountingStore {
             return Err(crate::store::StoreError::Io(format!("write {n} failed")));
         }
         self.inner.write(batch)
+    }
+    fn write_each(
+        &self,
+        mut batch: crate::store::WriteBatch,
+    ) -> Result<(), crate::store::StoreError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if batch
+            .ops
+            .iter()
+            .any(|(t, _, _)| Table::PROJECTIONS.contains(t))
+        {
+            let n = self.projection_each.fetch_add(1, SeqCst) + 1;
+            if n == self.tear_projection_each.load(SeqCst) {
+                batch.ops.truncate(batch.ops.len() / 2);
+                self.inner.write_each(batch)?;
+                return Err(crate::store::StoreError::Io(format!(
+                    "key-by-key write {n} of the projections was torn"
+                )));
+            }
+        }
+        self.write(batch)
     }
     fn flush(&self) -> Result<(), crate::store::StoreError> {
         self.inner.flush()
@@ -740,6 +767,68 @@ fn a_failed_write_of_the_log_appends_nothing() {
         .unwrap();
     assert_eq!(p.counts.create, 200);
     assert!(l.verify().unwrap().ok);
+}
+
+/// A catch-up of several chunks writes them key by key behind the
+/// `partial` marker. A write torn part-way (half a chunk's keys in, then a
+/// failure, as a crash would leave it) fails the commit's projection but
+/// not the commit; the next catch-up finds the marker and rebuilds the
+/// projections from the log, to the very bytes of a ledger whose writes
+/// never failed. A single-chunk catch-up writes atomically and leaves no
+/// marker.
+#[test]
+fn a_torn_chunk_write_is_rebuilt_from_the_log() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let options = || LedgerOptions {
+        chunk: 16,
+        ..Default::default()
+    };
+    let csv = numbered_leads_csv(200);
+    let clean = counting_ledger(options());
+    let torn = counting_ledger(options());
+    for l in [&clean, &torn] {
+        let p = l
+            .preview(preview_cmd(), &mut csv.as_bytes(), &NoProgress)
+            .unwrap();
+        assert_eq!(p.counts.create, 200);
+    }
+    let before = clean.store.projection_each.load(SeqCst);
+    clean.commit(1, "t", &NoProgress).unwrap();
+    assert!(
+        clean.store.projection_each.load(SeqCst) > before + 3,
+        "the commit's catch-up has several chunks"
+    );
+    let marker = |l: &Ledger<CountingStore>| {
+        crate::store::Store::get(&l.store, Table::ProjMeta, crate::projection::keys::PARTIAL)
+            .unwrap()
+    };
+    assert_eq!(marker(&clean), None, "removed after the last chunk");
+
+    torn.store.tear_projection_each.store(before + 3, SeqCst);
+    let failed = torn.commit(1, "t", &NoProgress);
+    assert!(matches!(failed, Err(LedgerError::Store(_))), "{failed:?}");
+    assert_eq!(
+        torn.head().unwrap(),
+        clean.head().unwrap(),
+        "the commit is in the log"
+    );
+    assert!(marker(&torn).is_some(), "the marker stays");
+    // The next append's catch-up rebuilds everything, then projects it;
+    // where nothing was torn, it is one atomic chunk.
+    let revoke = || crate::event::Event::TokenRevoked {
+        name: "nobody".into(),
+    };
+    let each = clean.store.projection_each.load(SeqCst);
+    clean.append_one("t", revoke()).unwrap();
+    assert_eq!(clean.store.projection_each.load(SeqCst), each, "atomic");
+    torn.append_one("t", revoke()).unwrap();
+    assert_eq!(marker(&torn), None);
+    assert_eq!(
+        torn.projection_digest().unwrap(),
+        clean.projection_digest().unwrap()
+    );
+    assert_eq!(torn.leads(None, 0, 0).unwrap().total, 200);
+    assert!(torn.verify().unwrap().ok);
 }
 
 /// `n` leads, each with a name and an export value.

@@ -4,6 +4,9 @@
 use crate::event::{CrmId, Hash, ImportId, Kind};
 
 pub const CHECKPOINT: &[u8] = b"checkpoint";
+/// Present while a catch-up writes its chunks key by key: the projections
+/// may hold part of a chunk past the checkpoint (`app::Ledger::apply_feed`).
+pub const PARTIAL: &[u8] = b"partial";
 pub const NEXT_CRM_ID: &[u8] = b"next_crm_id";
 pub const NEXT_IMPORT_ID: &[u8] = b"next_import_id";
 pub const REFERENCE: &[u8] = b"data";
