@@ -530,7 +530,9 @@ impl RunWriter<'_> {
         self.page.entries.clear();
         self.size = 0;
         if self.batch.len() >= MERGE_BATCH_PAGES {
-            self.store.write(std::mem::take(&mut self.batch))?;
+            // Unreachable until the run's meta lands with the chunk: no
+            // need to land atomically.
+            self.store.write_each(std::mem::take(&mut self.batch))?;
         }
         Ok(())
     }
@@ -540,7 +542,7 @@ impl RunWriter<'_> {
     fn finish(mut self) -> Result<(u64, KeyValues), StoreError> {
         self.close_page()?;
         if !self.batch.is_empty() {
-            self.store.write(std::mem::take(&mut self.batch))?;
+            self.store.write_each(std::mem::take(&mut self.batch))?;
         }
         if self.entries == 0 {
             return Ok((0, Vec::new()));
