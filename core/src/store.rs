@@ -162,9 +162,7 @@ pub trait Store: Send + Sync {
     /// per key). Only for writes nothing can read as a whole before a later
     /// atomic write makes them reachable (events past the log's head), or
     /// behind a marker that says their table may hold part of a batch (the
-    /// projections' `partial` marker). Not durable until [`Store::flush`];
-    /// writes made after it never survive a crash that loses it (sled
-    /// recovers its log in order, up to the first write it lost).
+    /// projections' `partial` marker). Not durable until [`Store::flush`].
     fn write_each(&self, batch: WriteBatch) -> Result<(), StoreError> {
         self.write(batch)
     }

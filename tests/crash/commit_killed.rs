@@ -97,3 +97,27 @@ fn killed_while_projecting_completes_on_reopen() {
     // creations hold four times `CHUNK`): killed before the last.
     assert_eq!(kill_commit_at("projected:3"), ROWS);
 }
+
+/// A commit's catch-up of several chunks writes them key by key behind the
+/// `partial` marker, so the process that finds the marker after a kill
+/// rebuilds the projections from the log (and says so) instead of going on
+/// from a checkpoint a torn chunk may have overwritten.
+#[test]
+fn killed_while_projecting_is_rebuilt_from_the_log_on_reopen() {
+    let env = Env::new();
+    let id = preview(&env);
+    assert!(env.run_and_kill_at(&["imports", "commit", &id], "projected:2"));
+    let out = env.run(&["--json", "leads", "list", "--limit", "1"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("a catch-up was cut short while writing: rebuilding the projections"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.json()["total"].as_u64(), Some(ROWS));
+    // Rebuilt once: the next process finds no marker.
+    let again = env.run(&["--json", "leads", "list", "--limit", "1"]);
+    assert!(!again.stderr.contains("cut short"), "{}", again.stderr);
+    verify_ok(&env);
+}

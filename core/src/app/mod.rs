@@ -531,15 +531,22 @@ impl<S: Store> Ledger<S> {
         applied
     }
 
-    /// Writes or removes the `partial` marker, atomically.
+    /// Writes the `partial` marker and makes it durable before any chunk
+    /// is written key by key; or, once every chunk written is whole, makes
+    /// them durable and removes it. So neither side relies on how the
+    /// store recovers writes that were not flushed.
     fn set_partial(&self, on: bool) -> Result<(), LedgerError> {
         let mut batch = WriteBatch::default();
         if on {
             batch.put(Table::ProjMeta, keys::PARTIAL.to_vec(), Vec::new());
+            self.store.write(batch)?;
+            self.store.flush()?;
         } else {
+            self.store.flush()?;
             batch.remove(Table::ProjMeta, keys::PARTIAL.to_vec());
+            self.store.write(batch)?;
         }
-        Ok(self.store.write(batch)?)
+        Ok(())
     }
 
     /// [`Ledger::apply_feed`]'s chunks; `partial` follows the marker.
