@@ -56,7 +56,7 @@ impl Default for Layout {
     fn default() -> Self {
         Layout {
             span: 8192,
-            fanout: 8,
+            fanout: 16,
         }
     }
 }
