@@ -153,6 +153,116 @@ fn clearing_every_projection_drops_their_tree_and_keeps_the_log() {
     assert_eq!(store.scan(Table::Imports, b"", b"").count(), 0);
 }
 
+/// The names of the database's projections trees.
+fn projections_trees(store: &SledStore) -> Vec<String> {
+    let mut names: Vec<String> = store
+        .db
+        .tree_names()
+        .iter()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .filter(|n| n.starts_with("projections"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// One entry in every projection table and one event.
+fn seeded(dir: &std::path::Path) -> SledStore {
+    let store = SledStore::open(dir, StoreOptions::default()).expect("open");
+    let mut b = WriteBatch::default();
+    for table in Table::PROJECTIONS {
+        b.put(table, b"old".to_vec(), table.name().as_bytes().to_vec());
+    }
+    b.put(Table::Events, b"e".to_vec(), b"event".to_vec());
+    store.write(b).expect("write");
+    store
+}
+
+#[test]
+fn detached_projections_stay_readable_while_new_ones_are_written_then_go() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = seeded(dir.path());
+        let old = store.detach_projections().expect("detach");
+        for table in Table::PROJECTIONS {
+            assert_eq!(store.scan(table, b"", b"").count(), 0, "{table:?} is empty");
+        }
+        let mut b = WriteBatch::default();
+        b.put(Table::Leads, b"new".to_vec(), b"1".to_vec());
+        store.write(b).expect("write");
+        for table in Table::PROJECTIONS {
+            let got: Vec<_> = old.scan(table).collect::<Result<_, _>>().expect("scan");
+            assert_eq!(
+                got,
+                vec![(b"old".to_vec(), table.name().as_bytes().to_vec())],
+                "{table:?} as it was, and only it"
+            );
+        }
+        assert_eq!(projections_trees(&store), ["projections", "projections.1"]);
+        drop(old);
+        assert_eq!(projections_trees(&store), ["projections.1"]);
+        assert_eq!(store.scan(Table::Events, b"", b"").count(), 1);
+        // A second rebuild moves on to the next name.
+        let again = store.detach_projections().expect("detach");
+        assert_eq!(again.scan(Table::Leads).count(), 1);
+        drop(again);
+        let mut b = WriteBatch::default();
+        b.put(Table::Leads, b"newer".to_vec(), b"2".to_vec());
+        store.write(b).expect("write");
+        store.flush().expect("flush");
+    }
+    let store = reopen(dir.path());
+    assert_eq!(projections_trees(&store), ["projections.2"]);
+    let leads: Vec<_> = store
+        .scan(Table::Leads, b"", b"")
+        .map(|r| r.map(|(k, _)| k))
+        .collect::<Result<_, _>>()
+        .expect("scan");
+    assert_eq!(leads, vec![b"newer".to_vec()]);
+}
+
+/// A process that dies while the old projections are still being read
+/// leaves their tree behind (and one that dies mid-detach, an unnamed new
+/// tree): the next open drops them and keeps the named one.
+#[test]
+fn an_old_projections_tree_left_behind_is_dropped_on_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = seeded(dir.path());
+        // What a detach leaves if the process dies before the handle
+        // goes: the new tree named, the old one still there; and a tree
+        // made by a detach that died before naming it.
+        store.db.open_tree("projections.1").expect("tree");
+        store
+            .db
+            .insert(crate::PROJECTIONS_TREE, "projections.1")
+            .expect("name");
+        let unnamed = store.db.open_tree("projections.2").expect("tree");
+        unnamed.insert(b"x", b"y").expect("insert");
+        drop(unnamed);
+        store.flush().expect("flush");
+        drop(store);
+        let store = reopen(dir.path());
+        assert_eq!(store.get(Table::Imports, b"old").expect("get"), None);
+        let mut b = WriteBatch::default();
+        b.put(Table::Imports, b"new".to_vec(), b"1".to_vec());
+        store.write(b).expect("write");
+        store.flush().expect("flush");
+        assert_eq!(projections_trees(&store), ["projections.1"]);
+    }
+    let store = reopen(dir.path());
+    assert_eq!(projections_trees(&store), ["projections.1"]);
+    assert_eq!(store.scan(Table::Events, b"", b"").count(), 1);
+    assert_eq!(
+        store.get(Table::Imports, b"new").expect("get"),
+        Some(b"1".to_vec())
+    );
+    assert_eq!(store.get(Table::Imports, b"old").expect("get"), None);
+    // Clearing keeps the tree's name.
+    store.clear_all(&Table::PROJECTIONS).expect("clear");
+    assert_eq!(projections_trees(&store), ["projections.1"]);
+}
+
 #[test]
 fn clearing_some_projections_keeps_the_others() {
     let dir = tempfile::tempdir().expect("tempdir");
