@@ -182,23 +182,6 @@ pub trait Store: Send + Sync {
         Ok(())
     }
 
-    /// Empties every projection table at once, as
-    /// `clear_all(&Table::PROJECTIONS)` then [`Store::flush`] do, and hands
-    /// back what they held, readable while the store goes on (`ledger
-    /// rebuild` digests the old projections while it writes the new ones)
-    /// and freed when the handle is dropped. An engine that cannot keep
-    /// them aside copies them first (the default: for small stores only).
-    fn detach_projections(&self) -> Result<Box<dyn Detached + '_>, StoreError> {
-        let mut tables = Vec::new();
-        for table in Table::PROJECTIONS {
-            let entries = self.scan(table, &[], &[]).collect::<Result<Vec<_>, _>>()?;
-            tables.push((table, entries));
-        }
-        self.clear_all(&Table::PROJECTIONS)?;
-        self.flush()?;
-        Ok(Box::new(Copied(tables)))
-    }
-
     /// Stores a file's bytes under their blake3 hash (streaming: the file is
     /// never held in memory whole). Storing the same bytes twice keeps one
     /// copy. Durable when it returns.
@@ -210,28 +193,4 @@ pub trait Store: Send + Sync {
     /// A new, empty [`Spool`] (on disk for a real store: its size grows
     /// with the rows, and memory must not).
     fn spool(&self) -> Result<Box<dyn Spool>, StoreError>;
-}
-
-/// The projection tables as they were before [`Store::detach_projections`]
-/// emptied them.
-pub trait Detached: Send + Sync {
-    /// Every entry of one projection table, in key order.
-    fn scan<'a>(&'a self, table: Table) -> ScanIter<'a>;
-}
-
-/// One table's entries, in key order.
-type Entries = Vec<(Vec<u8>, Vec<u8>)>;
-
-/// [`Store::detach_projections`]'s default: the entries copied.
-struct Copied(Vec<(Table, Entries)>);
-
-impl Detached for Copied {
-    fn scan<'a>(&'a self, table: Table) -> ScanIter<'a> {
-        let entries = self
-            .0
-            .iter()
-            .filter(move |(t, _)| *t == table)
-            .flat_map(|(_, entries)| entries.iter().cloned().map(Ok));
-        Box::new(entries)
-    }
 }

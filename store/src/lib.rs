@@ -37,7 +37,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{RwLock, RwLockReadGuard};
 
 use leadger_core::store::{
-    BlobReader, BlobRef, Detached, ScanIter, Spool, Store, StoreError, Table, WriteBatch,
+    BlobReader, BlobRef, ScanIter, Spool, Store, StoreError, Table, WriteBatch,
 };
 
 use crate::error::{from_sled, from_sled_open, io};
@@ -88,28 +88,11 @@ impl SledStore {
             .mode(sled::Mode::HighThroughput)
             .open()
             .map_err(|e| from_sled_open(e, dir))?;
-        // The projections live in the tree the default tree names (a
-        // rebuild writes them into a new tree); any other projections tree
-        // is a rebuild's old one, or a new one a crash left unnamed.
-        let projections = db
-            .get(PROJECTIONS_TREE)
-            .map_err(from_sled)?
-            .map_or_else(|| TREES[2].as_bytes().to_vec(), |name| name.to_vec());
-        for name in db.tree_names() {
-            if name.starts_with(TREES[2].as_bytes()) && name.as_ref() != projections.as_slice() {
-                tracing::warn!(tree = %String::from_utf8_lossy(&name), "dropping a projections tree left by a rebuild");
-                db.drop_tree(&name).map_err(from_sled)?;
-            }
-        }
-        let trees = [
-            TREES[0].as_bytes(),
-            TREES[1].as_bytes(),
-            projections.as_slice(),
-        ]
-        .iter()
-        .map(|name| db.open_tree(name))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(from_sled)?;
+        let trees = TREES
+            .iter()
+            .map(|name| db.open_tree(name))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(from_sled)?;
         // sled holds the lock now: no other writer can be mid-upload.
         blob::remove_stale_temps(&files)?;
         tracing::debug!(dir = %dir.display(), cache_bytes = opts.cache_bytes, "store opened");
@@ -161,48 +144,8 @@ impl SledStore {
     }
 }
 
-/// The sled trees: the event log, the log's head, and every projection
-/// (under this name or, once rebuilt, `projections.N`: see
-/// [`PROJECTIONS_TREE`]).
+/// The sled trees: the event log, the log's head, and every projection.
 const TREES: [&str; 3] = ["events", "log_meta", "projections"];
-
-/// The key, in sled's default tree, of the name of the tree that holds the
-/// projections; absent: `projections`.
-const PROJECTIONS_TREE: &[u8] = b"projections_tree";
-
-/// The name of the projections tree after `name`: `projections.N+1`.
-fn next_projections_tree(name: &[u8]) -> Vec<u8> {
-    let n = name
-        .strip_prefix(TREES[2].as_bytes())
-        .and_then(|rest| rest.strip_prefix(b"."))
-        .and_then(|n| std::str::from_utf8(n).ok()?.parse::<u64>().ok())
-        .unwrap_or(0);
-    format!("{}.{}", TREES[2], n + 1).into_bytes()
-}
-
-/// The projections tree as it was before [`Store::detach_projections`];
-/// dropped from the database with the handle.
-struct SledDetached<'a> {
-    db: &'a sled::Db,
-    tree: sled::Tree,
-}
-
-impl Detached for SledDetached<'_> {
-    fn scan<'a>(&'a self, table: Table) -> ScanIter<'a> {
-        let (_, p) = place(table);
-        let prefix = with_prefix(p, &[]);
-        scan::strip(scan::forward(&self.tree, &prefix, &prefix), p.is_some())
-    }
-}
-
-impl Drop for SledDetached<'_> {
-    fn drop(&mut self) {
-        // Left behind, it is dropped when the store next opens.
-        if let Err(e) = self.db.drop_tree(self.tree.name()) {
-            tracing::warn!(error = %e, "could not drop the old projections tree");
-        }
-    }
-}
 
 /// Where a table lives: the event log and its head have a tree each; all
 /// projection tables share one tree, each under a one-byte key prefix.
@@ -321,28 +264,9 @@ impl Store for SledStore {
         }
         let mut trees = self.trees.write().unwrap_or_else(|p| p.into_inner());
         let idx = place(Table::ProjMeta).0;
-        let name = trees[idx].name();
-        self.db.drop_tree(&name).map_err(from_sled)?;
-        trees[idx] = self.db.open_tree(&name).map_err(from_sled)?;
+        self.db.drop_tree(TREES[idx]).map_err(from_sled)?;
+        trees[idx] = self.db.open_tree(TREES[idx]).map_err(from_sled)?;
         Ok(())
-    }
-
-    /// A new, empty tree takes the projections' place (its name written in
-    /// the default tree and flushed, so a crash after this reopens it); the
-    /// old tree is read by the handle and dropped with it, or on the next
-    /// open if the process dies first.
-    fn detach_projections(&self) -> Result<Box<dyn Detached + '_>, StoreError> {
-        let mut trees = self.trees.write().unwrap_or_else(|p| p.into_inner());
-        let idx = place(Table::ProjMeta).0;
-        let name = next_projections_tree(&trees[idx].name());
-        let new = self.db.open_tree(&name).map_err(from_sled)?;
-        self.db.insert(PROJECTIONS_TREE, name).map_err(from_sled)?;
-        self.db.flush().map_err(from_sled)?;
-        let old = std::mem::replace(&mut trees[idx], new);
-        Ok(Box::new(SledDetached {
-            db: &self.db,
-            tree: old,
-        }))
     }
 
     fn put_blob(&self, src: &mut dyn Read) -> Result<BlobRef, StoreError> {

@@ -24,8 +24,7 @@ const OUT: &str = "LEADGER_TEST_DB_OUT";
 
 /// Runs `op` on the data directory of `env` in a child process and returns
 /// what it wrote. Ops: `dump-projections` (every projection table through
-/// the store), `dump-raw` (every sled tree but the event log and its head;
-/// the projections tree under one name whichever rebuild wrote it),
+/// the store), `dump-raw` (every sled tree but the event log and its head),
 /// `flip-event-byte SEQ`, `remove-event SEQ`, `clear-leads` (the leads
 /// table and its index, through the store), `old-layout` (the lead index
 /// and the layout marker as a data directory from before the marker has
@@ -99,20 +98,9 @@ fn perform(op: &str, dir: &Path) -> String {
                 if skip.contains(&tree_name[..]) {
                     continue;
                 }
-                // A rebuild writes the projections into a new tree
-                // (`projections.N`, named in the default tree): dumped
-                // under one name, so that two of them would show as two.
-                let shown: &[u8] = if tree_name.starts_with(b"projections") {
-                    b"projections"
-                } else {
-                    &tree_name
-                };
-                let _ = writeln!(text, "tree {}", hex(shown));
+                let _ = writeln!(text, "tree {}", hex(&tree_name));
                 for entry in db.open_tree(&tree_name).expect("open a tree").iter() {
                     let (k, v) = entry.expect("read a tree");
-                    if &k[..] == b"projections_tree" {
-                        continue;
-                    }
                     let _ = writeln!(text, "{} {}", hex(&k), hex(&v));
                 }
             }

@@ -538,26 +538,55 @@ impl<S: Store> Ledger<S> {
 
     /// A blake3 digest of every projection table's bytes.
     pub fn projection_digest(&self) -> Result<String, LedgerError> {
-        digest(|table| self.store.scan(table, &[], &[]))
+        // A second thread scans and frames the entries into large buffers
+        // while this one hashes them: scanning and hashing were each half of
+        // a digest, and blake3 hashes a large buffer several chunks at once.
+        // The bytes hashed are the same as hashing entry by entry.
+        const BUFFER: usize = 256 * 1024;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<u8>, LedgerError>>(4);
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let mut buf = Vec::with_capacity(BUFFER + 4096);
+                for table in Table::PROJECTIONS {
+                    buf.extend_from_slice(table.name().as_bytes());
+                    for entry in self.store.scan(table, &[], &[]) {
+                        let (key, value) = match entry {
+                            Ok(kv) => kv,
+                            Err(e) => {
+                                let _ = tx.send(Err(e.into()));
+                                return;
+                            }
+                        };
+                        buf.extend_from_slice(&(key.len() as u64).to_le_bytes());
+                        buf.extend_from_slice(&key);
+                        buf.extend_from_slice(&(value.len() as u64).to_le_bytes());
+                        buf.extend_from_slice(&value);
+                        if buf.len() >= BUFFER {
+                            let full =
+                                std::mem::replace(&mut buf, Vec::with_capacity(BUFFER + 4096));
+                            if tx.send(Ok(full)).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+                let _ = tx.send(Ok(buf));
+            });
+            let mut hasher = blake3::Hasher::new();
+            for buf in rx {
+                hasher.update(&buf?);
+            }
+            Ok(report::hex(hasher.finalize().as_bytes()))
+        })
     }
 
-    /// Drops every projection and replays the whole log into them. The
-    /// projections as they were are set aside (`Store::detach_projections`),
-    /// digested on a second thread while the new ones are written, and
-    /// freed there after, instead of digested and dropped first (a tenth
-    /// of a 1M rebuild's time).
+    /// Drops every projection and replays the whole log into them.
     pub fn rebuild(&self, progress: &dyn super::Progress) -> Result<RebuildReport, LedgerError> {
         let _w = self.lock();
-        let old = self.store.detach_projections()?;
-        let (digest_before, events) = std::thread::scope(|scope| {
-            let before = scope.spawn(move || digest(|table| old.scan(table)));
-            let events = self.catch_up(progress);
-            let before = before
-                .join()
-                .unwrap_or_else(|_| Err(LedgerError::Corrupt("the digest panicked".into())));
-            (before, events)
-        });
-        let (digest_before, events) = (digest_before?, events?);
+        let digest_before = self.projection_digest()?;
+        self.store.clear_all(&Table::PROJECTIONS)?;
+        self.store.flush()?;
+        let events = self.catch_up(progress)?;
         let digest_after = self.projection_digest()?;
         Ok(RebuildReport {
             events,
@@ -571,53 +600,6 @@ impl<S: Store> Ledger<S> {
     pub fn system_actor() -> &'static str {
         SYSTEM
     }
-}
-
-/// A blake3 digest of every projection table's bytes, as `scan` gives
-/// each table's entries.
-fn digest<'s>(
-    scan: impl Fn(Table) -> crate::store::ScanIter<'s> + Sync,
-) -> Result<String, LedgerError> {
-    // A second thread scans and frames the entries into large buffers
-    // while this one hashes them: scanning and hashing were each half of
-    // a digest, and blake3 hashes a large buffer several chunks at once.
-    // The bytes hashed are the same as hashing entry by entry.
-    const BUFFER: usize = 256 * 1024;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<u8>, LedgerError>>(4);
-    let scan = &scan;
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            let mut buf = Vec::with_capacity(BUFFER + 4096);
-            for table in Table::PROJECTIONS {
-                buf.extend_from_slice(table.name().as_bytes());
-                for entry in scan(table) {
-                    let (key, value) = match entry {
-                        Ok(kv) => kv,
-                        Err(e) => {
-                            let _ = tx.send(Err(e.into()));
-                            return;
-                        }
-                    };
-                    buf.extend_from_slice(&(key.len() as u64).to_le_bytes());
-                    buf.extend_from_slice(&key);
-                    buf.extend_from_slice(&(value.len() as u64).to_le_bytes());
-                    buf.extend_from_slice(&value);
-                    if buf.len() >= BUFFER {
-                        let full = std::mem::replace(&mut buf, Vec::with_capacity(BUFFER + 4096));
-                        if tx.send(Ok(full)).is_err() {
-                            return;
-                        }
-                    }
-                }
-            }
-            let _ = tx.send(Ok(buf));
-        });
-        let mut hasher = blake3::Hasher::new();
-        for buf in rx {
-            hasher.update(&buf?);
-        }
-        Ok(report::hex(hasher.finalize().as_bytes()))
-    })
 }
 
 fn file_info(state: &ImportState) -> FileInfo {
