@@ -135,12 +135,8 @@ impl SledStore {
         batch: WriteBatch,
         abort_after: Option<usize>,
     ) -> Result<(), StoreError> {
-        let ops = batch.ops.into_iter().map(|(table, key, value)| {
-            let (idx, prefix) = place(table);
-            (idx, with_prefix(prefix, &key), value)
-        });
         let trees = self.trees();
-        batch::apply(|idx| &trees[idx], batch::group(ops), abort_after)
+        batch::apply(|idx| &trees[idx], batch::group(placed(batch)), abort_after)
     }
 }
 
@@ -160,6 +156,14 @@ fn place(table: Table) -> (usize, Option<u8>) {
         Table::LogMeta => (1, None),
         other => (2, Some(other as u8)),
     }
+}
+
+/// A batch's ops as sled sees them: the tree's index and the prefixed key.
+fn placed(batch: WriteBatch) -> impl Iterator<Item = (usize, Vec<u8>, Option<Vec<u8>>)> {
+    batch.ops.into_iter().map(|(table, key, value)| {
+        let (idx, prefix) = place(table);
+        (idx, with_prefix(prefix, &key), value)
+    })
 }
 
 fn with_prefix(prefix: Option<u8>, key: &[u8]) -> Vec<u8> {
@@ -215,12 +219,8 @@ impl Store for SledStore {
     }
 
     fn write_each(&self, batch: WriteBatch) -> Result<(), StoreError> {
-        let ops = batch.ops.into_iter().map(|(table, key, value)| {
-            let (idx, prefix) = place(table);
-            (idx, with_prefix(prefix, &key), value)
-        });
         let trees = self.trees();
-        batch::apply_each(|idx| &trees[idx], ops)
+        batch::apply_each(|idx| &trees[idx], placed(batch))
     }
 
     fn flush(&self) -> Result<(), StoreError> {

@@ -506,7 +506,7 @@ impl<S: Store> Ledger<S> {
     /// a chunk at a time, each with its checkpoint.
     ///
     /// A catch-up of one chunk writes it in one atomic write. One of more
-    /// chunks first writes the `partial` marker, then each chunk key by key
+    /// than one chunk first writes the `partial` marker, then each chunk key by key
     /// ([`Store::write_each`]: sled's atomic batches cost twice as much per
     /// key), and removes the marker once the last is in. A crash (or a
     /// failed write) part-way through a chunk leaves the marker, and the
