@@ -52,10 +52,10 @@ pub(super) fn date_or_datetime(cell: &Cell, dates: DateFormat) -> Parsed {
 
 fn read(cell: &Cell, dates: DateFormat) -> Result<Stamp, DateError> {
     match cell {
-        Cell::Text(s) => parse_text(s.trim(), dates),
+        Cell::Text(s) => parse_text(crate::cell::trim(s), dates),
         // Readers hand over ISO text for date cells; a time of midnight is
         // how they write a date-only cell, so it does not make a date-time.
-        Cell::DateIso(s) => parse_text(s.trim(), DateFormat::Iso)
+        Cell::DateIso(s) => parse_text(crate::cell::trim(s), DateFormat::Iso)
             .map(|(d, t)| (d, t.filter(|t| *t != NaiveTime::MIN))),
         // A number in a date column is a date cell that lost its format.
         Cell::DateSerial(n) | Cell::Number(n) => from_serial(*n).ok_or(DateError::Malformed),

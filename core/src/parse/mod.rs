@@ -85,7 +85,7 @@ pub enum Parsed {
 pub fn parse_cell(field: &FieldDef, cell: &Cell, dates: DateFormat) -> Parsed {
     match cell {
         Cell::Empty => return Parsed::Blank,
-        Cell::Text(s) | Cell::DateIso(s) | Cell::Error(s) if s.trim().is_empty() => {
+        Cell::Text(s) | Cell::DateIso(s) | Cell::Error(s) if crate::cell::trim(s).is_empty() => {
             return Parsed::Blank
         }
         // A formula error is never the value the user meant, whatever the
@@ -120,7 +120,7 @@ pub fn parse_cell(field: &FieldDef, cell: &Cell, dates: DateFormat) -> Parsed {
 fn cell_text(cell: &Cell) -> Cow<'_, str> {
     match cell {
         Cell::Empty => Cow::Borrowed(""),
-        Cell::Text(s) | Cell::DateIso(s) | Cell::Error(s) => Cow::Borrowed(s.trim()),
+        Cell::Text(s) | Cell::DateIso(s) | Cell::Error(s) => Cow::Borrowed(crate::cell::trim(s)),
         Cell::Number(n) => Cow::Owned(crate::cell::format_number(*n)),
         Cell::Bool(true) => Cow::Borrowed("TRUE"),
         Cell::Bool(false) => Cow::Borrowed("FALSE"),

@@ -169,7 +169,7 @@ impl std::fmt::Write for StackBuf {
 /// A whole number: `42`, `1,250`; number cells without a fraction.
 pub(super) fn integer(field: &FieldDef, cell: &Cell) -> Parsed {
     let read = match cell {
-        Cell::Text(s) => scan(s.trim()).and_then(|w| w.whole()),
+        Cell::Text(s) => scan(crate::cell::trim(s)).and_then(|w| w.whole()),
         Cell::Number(n) if n.is_finite() && n.fract() == 0.0 => Ok(*n as i128),
         _ => Err(NumError::Malformed),
     };
@@ -196,7 +196,7 @@ pub(super) fn integer(field: &FieldDef, cell: &Cell) -> Parsed {
 /// `£-12`; number cells.
 pub(super) fn decimal(cell: &Cell) -> Parsed {
     let read = match cell {
-        Cell::Text(s) => scan_amount(s.trim()),
+        Cell::Text(s) => scan_amount(crate::cell::trim(s)),
         Cell::Number(n) => scan_number(*n),
         _ => Err(NumError::Malformed),
     };
@@ -262,7 +262,7 @@ const PERCENT_HELP: &str = "write a whole number from 0 to 100, such as 40 or 40
 pub(super) fn percent(cell: &Cell) -> Parsed {
     let read = match cell {
         Cell::Text(s) => {
-            let s = s.trim();
+            let s = crate::cell::trim(s);
             let s = s.strip_suffix('%').map_or(s, str::trim_end);
             scan(s).and_then(|w| w.whole())
         }

@@ -237,7 +237,7 @@ pub(super) fn boolean(cell: &Cell) -> Parsed {
         Cell::Number(n) if *n == 1.0 => Some(true),
         Cell::Number(n) if *n == 0.0 => Some(false),
         Cell::Text(s) => {
-            let s = s.trim();
+            let s = crate::cell::trim(s);
             if TRUE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)) {
                 Some(true)
             } else if FALSE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)) {
