@@ -98,11 +98,10 @@ impl RawRows for CsvRows {
                 let source = self.reader.get_ref();
                 let unterminated =
                     source.eof && source.total == position.byte() && source.last != Some(b'\n');
-                let embedded: u64 = self
-                    .record
-                    .iter()
-                    .map(|f| f.bytes().filter(|&b| b == b'\n').count() as u64)
-                    .sum();
+                // Line ends inside quoted fields (the record's fields side
+                // by side: one vectorised search, not a loop over bytes).
+                let embedded =
+                    memchr::memchr_iter(b'\n', self.record.as_slice().as_bytes()).count() as u64;
                 let first_line = position
                     .line()
                     .saturating_sub(embedded + u64::from(!unterminated));
