@@ -11,9 +11,67 @@ pub enum Value {
     Text(String),
     Integer(i64),
     Decimal(Decimal),
-    Date(NaiveDate),
-    DateTime(NaiveDateTime),
+    Date(#[serde(serialize_with = "fast::date")] NaiveDate),
+    DateTime(#[serde(serialize_with = "fast::datetime")] NaiveDateTime),
     Bool(bool),
+}
+
+/// Dates and date-times as chrono's serde writes them (`2024-02-29`,
+/// `2024-02-29T13:05:00`: its `Debug` form), byte for byte, without going
+/// through `fmt` one character at a time: that was half of encoding a
+/// plan row (callgrind, 20,000 rows). Years outside 0 to 9999 and times
+/// with a fraction of a second, which chrono writes differently, go to
+/// chrono itself. A property test holds both to chrono's bytes.
+mod fast {
+    use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+    use serde::{Serialize, Serializer};
+
+    fn two(out: &mut [u8], n: u32) {
+        out[0] = b'0' + (n / 10 % 10) as u8;
+        out[1] = b'0' + (n % 10) as u8;
+    }
+
+    /// `YYYY-MM-DD` into the first ten bytes, if the year has four digits.
+    fn ymd(out: &mut [u8], d: &NaiveDate) -> bool {
+        let Ok(year) = u32::try_from(d.year()) else {
+            return false;
+        };
+        if year > 9999 {
+            return false;
+        }
+        two(&mut out[0..2], year / 100);
+        two(&mut out[2..4], year % 100);
+        out[4] = b'-';
+        two(&mut out[5..7], d.month());
+        out[7] = b'-';
+        two(&mut out[8..10], d.day());
+        true
+    }
+
+    pub(super) fn date<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+        let mut buf = [0u8; 10];
+        match ymd(&mut buf, d).then(|| std::str::from_utf8(&buf)) {
+            Some(Ok(text)) => s.serialize_str(text),
+            _ => d.serialize(s),
+        }
+    }
+
+    pub(super) fn datetime<S: Serializer>(dt: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+        let mut buf = [0u8; 19];
+        if dt.nanosecond() != 0 || !ymd(&mut buf, &dt.date()) {
+            return dt.serialize(s);
+        }
+        buf[10] = b'T';
+        two(&mut buf[11..13], dt.hour());
+        buf[13] = b':';
+        two(&mut buf[14..16], dt.minute());
+        buf[16] = b':';
+        two(&mut buf[17..19], dt.second());
+        match std::str::from_utf8(&buf) {
+            Ok(text) => s.serialize_str(text),
+            Err(_) => dt.serialize(s),
+        }
+    }
 }
 
 impl Value {
@@ -45,6 +103,37 @@ impl std::fmt::Display for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The fast forms are chrono's own, in bincode and in JSON,
+        /// for any date chrono holds and any time of day (fractions and
+        /// leap seconds included, which go to chrono).
+        #[test]
+        fn dates_encode_as_chrono_encodes_them(
+            days in -400_000i32..4_000_000,
+            secs in 0u32..86_400,
+            nanos in proptest::prop_oneof![proptest::strategy::Just(0u32), 0u32..2_000_000_000],
+        ) {
+            let Some(date) = NaiveDate::from_num_days_from_ce_opt(days) else { return Ok(()) };
+            let Some(time) = chrono::NaiveTime::from_num_seconds_from_midnight_opt(secs, nanos) else { return Ok(()) };
+            let datetime = date.and_time(time);
+            let cfg = bincode::config::standard();
+            let chrono_date = bincode::serde::encode_to_vec(date, cfg).unwrap_or_default();
+            let ours = bincode::serde::encode_to_vec(Value::Date(date), cfg).unwrap_or_default();
+            proptest::prop_assert_eq!(&ours[1..], &chrono_date[..], "{:?}", date);
+            let chrono_dt = bincode::serde::encode_to_vec(datetime, cfg).unwrap_or_default();
+            let ours = bincode::serde::encode_to_vec(Value::DateTime(datetime), cfg).unwrap_or_default();
+            proptest::prop_assert_eq!(&ours[1..], &chrono_dt[..], "{:?}", datetime);
+            proptest::prop_assert_eq!(
+                serde_json::to_string(&Value::DateTime(datetime)).unwrap_or_default(),
+                format!("{{\"DateTime\":{}}}", serde_json::to_string(&datetime).unwrap_or_default())
+            );
+            proptest::prop_assert_eq!(
+                serde_json::to_string(&Value::Date(date)).unwrap_or_default(),
+                format!("{{\"Date\":{}}}", serde_json::to_string(&date).unwrap_or_default())
+            );
+        }
+    }
 
     #[test]
     fn json_forms() {
