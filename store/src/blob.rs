@@ -1,16 +1,18 @@
 //! Uploaded files, content-addressed: `DIR/files/<64 hex blake3>`.
 //!
-//! `put` streams the source through a writer that feeds a blake3 hasher and
-//! a temp file in the same directory (so the final rename is atomic), fsyncs
+//! `put` streams the source, a chunk at a time, to a second thread that
+//! feeds a blake3 hasher and a temp file in the same directory (so the
+//! final rename is atomic), fsyncs
 //! the file, renames it to its hash (dropping it if that hash is already
 //! stored: same bytes, one copy) and fsyncs the directory so the name is
 //! durable too. Temp files left by a crash start with [`TEMP_PREFIX`] and are
 //! removed when the store is opened (the store holds the directory lock).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use leadger_core::store::{BlobReader, BlobRef, StoreError};
 
@@ -21,22 +23,68 @@ pub(crate) const TEMP_PREFIX: &str = ".tmp-";
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// A writer that hashes everything it passes on.
-struct HashingWriter<W> {
-    inner: W,
-    hasher: blake3::Hasher,
+/// Bytes read from the source at a time.
+const CHUNK: usize = 1 << 20;
+/// Chunks read ahead of the hashing and writing thread.
+const CHUNKS_IN_FLIGHT: usize = 4;
+
+/// Hashes and writes the chunks `rx` brings to `file`, handing each buffer
+/// back for the next read; the hash and size of what it wrote.
+fn hash_and_write(
+    mut file: File,
+    tmp: &Path,
+    rx: Receiver<(Vec<u8>, usize)>,
+    spare: SyncSender<Vec<u8>>,
+) -> Result<(blake3::Hash, u64, File), StoreError> {
+    let mut hasher = blake3::Hasher::new();
+    let mut size = 0u64;
+    for (buf, n) in rx {
+        hasher.update(&buf[..n]);
+        file.write_all(&buf[..n])
+            .map_err(|e| io("cannot write", tmp, e))?;
+        size += n as u64;
+        let _ = spare.try_send(buf);
+    }
+    Ok((hasher.finalize(), size, file))
 }
 
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
+/// Copies `src` into `file` and hashes it: this thread reads (`src` need
+/// not be `Send`: an HTTP body, say) while a second one hashes and writes,
+/// a chunk of 1 MiB at a time. Storing an upload is the first step of a
+/// preview and nothing overlaps it. On one thread, through `io::copy`'s
+/// 8 KiB reads, storing a 364 MB CSV took 0.38 to 0.46 s of a preview
+/// here (fsync included), against 0.33 to 0.38 s this way.
+fn copy_hashed(
+    src: &mut dyn Read,
+    file: File,
+    tmp: &Path,
+) -> Result<(blake3::Hash, u64, File), StoreError> {
+    let (tx, rx) = sync_channel::<(Vec<u8>, usize)>(CHUNKS_IN_FLIGHT);
+    let (spare_tx, spare_rx) = sync_channel::<Vec<u8>>(CHUNKS_IN_FLIGHT + 2);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(|| hash_and_write(file, tmp, rx, spare_tx));
+        let read = (|| -> Result<(), StoreError> {
+            loop {
+                let mut buf = spare_rx.try_recv().unwrap_or_else(|_| vec![0u8; CHUNK]);
+                let n = match src.read(&mut buf) {
+                    Ok(0) => return Ok(()),
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(io("cannot read the upload into", tmp, e)),
+                };
+                if tx.send((buf, n)).is_err() {
+                    // The writer stopped on an error, which it returns.
+                    return Ok(());
+                }
+            }
+        })();
+        drop(tx);
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(StoreError::Io("the upload's writer panicked".into())));
+        // A failed read is the error to report; else the writer's.
+        read.and(written)
+    })
 }
 
 /// Removes the temp file unless disarmed (on every error path).
@@ -63,16 +111,8 @@ pub(crate) fn put(files: &Path, src: &mut dyn Read) -> Result<BlobRef, StoreErro
         .open(&tmp)
         .map_err(|e| io("cannot create", &tmp, e))?;
     let mut guard = TempGuard(Some(tmp.clone()));
-    let mut w = HashingWriter {
-        inner: BufWriter::with_capacity(256 * 1024, file),
-        hasher: blake3::Hasher::new(),
-    };
-    let size = io::copy(src, &mut w).map_err(|e| io("cannot write", &tmp, e))?;
-    let hash = *w.hasher.finalize().as_bytes();
-    let file = w
-        .inner
-        .into_inner()
-        .map_err(|e| io("cannot write", &tmp, e.into_error()))?;
+    let (hash, size, file) = copy_hashed(src, file, &tmp)?;
+    let hash = *hash.as_bytes();
     file.sync_all().map_err(|e| io("cannot sync", &tmp, e))?;
     drop(file);
 
@@ -212,6 +252,45 @@ mod tests {
         // the drop (`tests::reopen` waits for it).
         drop(crate::tests::reopen(dir.path()));
         assert!(stored_files(dir.path()).is_empty());
+    }
+
+    /// Gives its bytes a few at a time, with an interruption before each
+    /// read, as a slow upload does.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        interrupt: bool,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.interrupt = !self.interrupt;
+            if self.interrupt {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let n = buf.len().min(self.data.len()).min(70_001);
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn short_and_interrupted_reads_store_every_byte() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SledStore::open(dir.path(), StoreOptions::default()).expect("open");
+        // Over two chunks, and not a whole number of them.
+        let data: Vec<u8> = content().into_iter().chain(0..=200u8).collect();
+        let mut src = Trickle {
+            data: &data,
+            interrupt: false,
+        };
+        let r = store.put_blob(&mut src).expect("put");
+        assert_eq!(r.size, data.len() as u64);
+        assert_eq!(r.hash, *blake3::hash(&data).as_bytes());
+        let mut back = Vec::new();
+        let mut reader = store.open_blob(&r.hash).expect("open blob");
+        reader.read_to_end(&mut back).expect("read");
+        assert!(back == data, "blob bytes differ");
     }
 
     struct FailingReader;
