@@ -2,10 +2,9 @@
 //!
 //! `put` streams the source, a chunk at a time, to a second thread that
 //! feeds a blake3 hasher and a temp file in the same directory (so the
-//! final rename is atomic), fsyncs
-//! the file, renames it to its hash (dropping it if that hash is already
-//! stored: same bytes, one copy) and fsyncs the directory so the name is
-//! durable too. Temp files left by a crash start with [`TEMP_PREFIX`] and are
+//! final rename is atomic), fsyncs the file, renames it to its hash
+//! (dropping it if that hash is already stored: same bytes, one copy) and
+//! fsyncs the directory so the name is durable too. Temp files left by a crash start with [`TEMP_PREFIX`] and are
 //! removed when the store is opened (the store holds the directory lock).
 
 use std::fs::{self, File, OpenOptions};
