@@ -104,8 +104,27 @@ pub struct BlobRef {
 }
 
 /// A readable, seekable stored file.
-pub trait BlobReader: Read + Seek + Send {}
-impl<T: Read + Seek + Send> BlobReader for T {}
+pub trait BlobReader: Read + Seek + Send {
+    /// A hint: from its position on, the file is read once to its end and
+    /// never sought back. A reader of a file on disk may then drop what it
+    /// has read from the operating system's page cache as it goes (the CSV
+    /// reader's last pass over an upload: `leadger-store`'s blobs do), so
+    /// that reading a large upload does not crowd out the ledger's own
+    /// pages. Only a hint: reading and seeking stay correct after it.
+    fn read_once_to_end(&mut self) {}
+}
+impl<T: AsRef<[u8]> + Send> BlobReader for std::io::Cursor<T> {}
+impl BlobReader for std::fs::File {}
+impl<R: BlobReader> BlobReader for std::io::BufReader<R> {
+    fn read_once_to_end(&mut self) {
+        self.get_mut().read_once_to_end();
+    }
+}
+impl<R: BlobReader + ?Sized> BlobReader for Box<R> {
+    fn read_once_to_end(&mut self) {
+        (**self).read_once_to_end();
+    }
+}
 
 /// A scratch file, written once and then read back once from its start:
 /// the rows of an answer, spooled while a preview or a commit goes through

@@ -31,6 +31,7 @@ mod baseline;
 mod files;
 mod generator;
 mod measure;
+mod page_probe;
 mod report;
 mod sled_probe;
 mod steps;

@@ -138,6 +138,16 @@ pub fn print_table(series: &[Series]) {
                 note
             );
         }
+        if let Some(p) = &s.page_probe {
+            println!(
+                "{:<22} {:<6} {:>9}  writing a new file: {:.2} s/GiB on fresh pages, {:.2} s/GiB on reused ones",
+                "page probe",
+                s.format.name(),
+                s.rows,
+                p.fresh_s_per_gib,
+                p.reused_s_per_gib,
+            );
+        }
         println!(
             "{:<22} {:<6} {:>9}  file {:.1} MB, update file {:.1} MB, data dir {:.1} MB ({:.1} MB allocated)",
             "sizes",

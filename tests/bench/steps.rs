@@ -4,7 +4,8 @@
 //! of the main file and of the update file (the floors), `leadger --json
 //! import FILE` (preview), `leadger --json imports commit ID`, the same two
 //! for the update file, `leadger --json ledger rebuild` and `leadger --json
-//! ledger verify`. Afterwards the data directory is measured on disk. A
+//! ledger verify`. Before them, the page probe (`page_probe.rs`) times
+//! writing a new file on this machine. Afterwards the data directory is measured on disk. A
 //! failing step ends the series; what was measured so far is kept.
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use serde_json::Value;
 
 use crate::files::{FileKind, Files};
 use crate::measure::{self, Sample};
+use crate::page_probe::{self, PageProbe};
 
 /// What every series needs.
 pub struct Env {
@@ -60,6 +62,8 @@ pub struct Series {
     /// xlsx written with a shared-string table (`--xlsx-shared-strings`).
     pub xlsx_shared_strings: bool,
     pub steps: Vec<Step>,
+    /// What writing a new file cost just before the floors (`page_probe`).
+    pub page_probe: Option<PageProbe>,
     pub data_dir_bytes: u64,
     pub data_dir_allocated_bytes: u64,
     /// Events in the log, from `ledger rebuild`.
@@ -154,6 +158,15 @@ impl Runner<'_> {
     }
 
     fn steps(&self, files: &Files, s: &mut Series) -> anyhow::Result<()> {
+        let probe = page_probe::run(&self.work)?;
+        eprintln!(
+            "bench: {} {} writing a new file: {:.2} s/GiB on fresh pages, {:.2} s/GiB on reused ones",
+            self.kind.name(),
+            self.rows,
+            probe.fresh_s_per_gib,
+            probe.reused_s_per_gib
+        );
+        s.page_probe = Some(probe);
         let floor = self.floor("floor", &files.main, s)?;
         let update_floor = self.floor("update floor", &files.update, s)?;
         for (update, file, floor) in [

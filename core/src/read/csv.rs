@@ -46,6 +46,8 @@ impl CsvRows {
         reader.seek(SeekFrom::Start(0)).map_err(text::io_failed)?;
         let encoding = text::detect_encoding(&mut *reader)?;
         let delimiter = text::sniff_delimiter(&mut *reader, encoding)?;
+        // The rows are this one pass, start to end.
+        reader.read_once_to_end();
         let consumed = Arc::new(AtomicU64::new(0));
         let counted = Counting {
             inner: reader,

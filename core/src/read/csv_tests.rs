@@ -210,3 +210,49 @@ fn rows_handed_back_do_not_change_the_rows_read() {
     );
     assert_eq!(kept[4].cells.len(), 5);
 }
+
+/// A reader that records where [`BlobReader::read_once_to_end`] was asked
+/// for and every seek after it.
+struct Hinted {
+    inner: Cursor<Vec<u8>>,
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl std::io::Read for Hinted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl std::io::Seek for Hinted {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.log.lock().unwrap().push(format!("seek {to:?}"));
+        self.inner.seek(to)
+    }
+}
+
+impl crate::store::BlobReader for Hinted {
+    fn read_once_to_end(&mut self) {
+        let at = self.inner.position();
+        self.log.lock().unwrap().push(format!("once from {at}"));
+    }
+}
+
+#[test]
+fn the_rows_pass_is_announced_as_read_once_from_the_start() {
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let bytes = b"Name,City\nAda,London\nGrace,Arlington\n".to_vec();
+    let reader = Hinted {
+        inner: Cursor::new(bytes),
+        log: log.clone(),
+    };
+    let mut rows = open_rows(FileFormat::Csv, Box::new(reader), &Limits::default()).unwrap();
+    assert_eq!(all(&mut *rows).len(), 2);
+    let log = log.lock().unwrap().clone();
+    // The hint comes once, at the start, after the last seek: the encoding
+    // and delimiter checks seek back, the rows pass does not.
+    let hint = log.iter().position(|l| l.starts_with("once")).unwrap();
+    assert_eq!(log[hint], "once from 0");
+    assert_eq!(hint, log.len() - 1, "seeks after the hint: {log:?}");
+    assert_eq!(log[hint - 1], "seek Start(0)");
+}
