@@ -143,7 +143,16 @@ impl<'a> EventCursor<'a> {
             self.next_in_block += 1;
             // Every frame is read, those before `from` too (the first
             // block read may start before it): a compact frame leaves out
-            // what the frames before it say.
+            // what the frames before it say. Those are only passed over.
+            if seq < self.want {
+                let passed = self
+                    .reader
+                    .pass_over(&self.block, start..stop, seq, &mut self.event);
+                if let Err(problem) = passed {
+                    return self.damaged(seq, problem);
+                }
+                continue;
+            }
             let frame =
                 match self
                     .reader
@@ -152,9 +161,6 @@ impl<'a> EventCursor<'a> {
                     Ok(frame) => frame,
                     Err(problem) => return self.damaged(seq, problem),
                 };
-            if seq < self.want {
-                continue;
-            }
             self.want += 1;
             let parts = match frame {
                 log::Frame::Skipped => return Some(Ok(Next::Skipped(seq))),

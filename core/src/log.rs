@@ -481,6 +481,14 @@ pub enum Frame {
     Skipped,
 }
 
+/// Which frames [`BlockReader::frame`] only reads for the ones after.
+#[derive(Clone, Copy)]
+enum Skip<'a> {
+    None,
+    Tag(&'a str),
+    All,
+}
+
 /// Where `part`, a slice of `block`, lies in it.
 fn offset_bytes(block: &[u8], part: &[u8]) -> std::ops::Range<usize> {
     let at = part.as_ptr() as usize - block.as_ptr() as usize;
@@ -539,9 +547,38 @@ impl BlockReader {
         out: &mut Vec<u8>,
         skip: Option<&str>,
     ) -> Result<Frame, String> {
+        let skip = skip.map_or(Skip::None, Skip::Tag);
+        self.frame(block, frame, seq, out, skip)
+    }
+
+    /// Reads the frame of event `seq` only for what the frames after it
+    /// need, as [`BlockReader::event_unless`] does with an event it skips:
+    /// for a reader that wants a later event of the block (a lead's, read
+    /// by its sequence number), which would otherwise make every event
+    /// before it whole again for nothing. Writes nothing to `out`.
+    pub fn pass_over(
+        &mut self,
+        block: &[u8],
+        frame: std::ops::Range<usize>,
+        seq: u64,
+        out: &mut Vec<u8>,
+    ) -> Result<(), String> {
+        self.frame(block, frame, seq, out, Skip::All).map(|_| ())
+    }
+
+    fn frame(
+        &mut self,
+        block: &[u8],
+        frame: std::ops::Range<usize>,
+        seq: u64,
+        out: &mut Vec<u8>,
+        skip: Skip<'_>,
+    ) -> Result<Frame, String> {
         out.clear();
         if !self.compact {
-            out.extend_from_slice(&block[frame]);
+            if !matches!(skip, Skip::All) {
+                out.extend_from_slice(&block[frame]);
+            }
             return Ok(Frame::Whole(None));
         }
         let damaged = |what: &str| format!("event {seq} is damaged: {what}");
@@ -605,7 +642,12 @@ impl BlockReader {
             std::str::from_utf8(&block[range]).map_err(|e| damaged(&e.to_string()))
         };
         let stored = &block[body_end..frame.end];
-        if skip.is_some_and(|skip| block[tag.clone()] == *skip.as_bytes()) {
+        let skipped = match skip {
+            Skip::None => false,
+            Skip::Tag(skip) => block[tag.clone()] == *skip.as_bytes(),
+            Skip::All => true,
+        };
+        if skipped {
             self.prev_hash.copy_from_slice(stored);
             return Ok(Frame::Skipped);
         }
@@ -842,6 +884,29 @@ mod tests {
             }
         }
         assert_eq!(skipped, 6);
+    }
+
+    #[test]
+    fn events_passed_over_leave_the_ones_after_them_whole() {
+        let envelopes = varied(3, 12);
+        let bytes = compact_block(3, &envelopes);
+        for passed in 0..envelopes.len() {
+            let mut reader = BlockReader::new(&bytes);
+            let mut out = Vec::new();
+            for ((frame, seq), env) in frames(&bytes).into_iter().zip(3..).zip(&envelopes) {
+                if (seq - 3) < passed as u64 {
+                    reader.pass_over(&bytes, frame, seq, &mut out).unwrap();
+                    assert!(out.is_empty(), "event {seq} was made whole");
+                } else {
+                    reader.event(&bytes, frame, seq, &mut out).unwrap();
+                    assert_eq!(
+                        out,
+                        seal(env).unwrap().0,
+                        "event {seq} after {passed} passed"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
