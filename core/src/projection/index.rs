@@ -417,11 +417,17 @@ fn merge(runs: Vec<Vec<(Vec<u8>, Option<CrmId>)>>) -> Vec<(Vec<u8>, Option<CrmId
             heads.push(Reverse((key, Reverse(age), value)));
         }
     }
-    while let Some(Reverse((key, Reverse(age), value))) = heads.pop() {
-        if let Some((next, v)) = runs[age].next() {
-            debug_assert!(next > key, "a run out of key order");
-            heads.push(Reverse((next, Reverse(age), v)));
-        }
+    // The smallest head is replaced by the next entry of its run in place
+    // (one sift down), or popped when its run is done.
+    while let Some(mut top) = heads.peek_mut() {
+        let age = top.0 .1 .0;
+        let Reverse((key, _, value)) = match runs[age].next() {
+            Some((next, v)) => {
+                debug_assert!(next > top.0 .0, "a run out of key order");
+                std::mem::replace(&mut *top, Reverse((next, Reverse(age), v)))
+            }
+            None => std::collections::binary_heap::PeekMut::pop(top),
+        };
         match out.last() {
             // An older run's entry for a key already taken from a newer.
             Some((last, _)) if *last == key => {}
@@ -583,10 +589,14 @@ fn merge_streamed(
     }
     let mut last = Vec::new();
     let mut any = false;
-    while let Some(Reverse((key, Reverse(age), value))) = heads.pop() {
-        if let Some((next, v)) = sources[age].next(&mut read)? {
-            heads.push(Reverse((next, Reverse(age), v)));
-        }
+    // As in [`merge`]: the smallest head replaced in place by its run's
+    // next entry, or popped when the run is done.
+    while let Some(mut top) = heads.peek_mut() {
+        let age = top.0 .1 .0;
+        let Reverse((key, _, value)) = match sources[age].next(&mut read)? {
+            Some((next, v)) => std::mem::replace(&mut *top, Reverse((next, Reverse(age), v))),
+            None => std::collections::binary_heap::PeekMut::pop(top),
+        };
         // An older run's entry for a key already taken from a newer one.
         if any && last == key {
             continue;
