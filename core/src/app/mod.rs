@@ -215,7 +215,7 @@ impl<S: Store> Ledger<S> {
         }
     }
 
-    fn now(&self) -> i64 {
+    pub(crate) fn now(&self) -> i64 {
         self.clock.now_ms()
     }
 

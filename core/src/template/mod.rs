@@ -104,24 +104,33 @@ impl<S: Store> Ledger<S> {
     /// Builds the template a user asked for, with the drop-downs and
     /// allowed values of the current reference data (retired list items
     /// are no longer offered).
+    ///
+    /// The workbook's creation date is today's, by the ledger's clock (UTC,
+    /// at midnight): the same request gives the same bytes all day, and the
+    /// writer does not read the system clock behind the ledger's back.
     pub fn template(&self, req: &TemplateRequest) -> Result<TemplateFile, LedgerError> {
         let fields = req.selected_fields()?;
         let reference = self.reference()?;
-        render(req.kind, &fields, &reference, req.format)
+        let today = chrono::DateTime::from_timestamp_millis(self.now())
+            .unwrap_or_default()
+            .date_naive();
+        render(req.kind, &fields, &reference, req.format, today)
     }
 }
 
-/// Writes the template of `fields` against `reference`; what
-/// [`Ledger::template`] does once it has the fields and the data.
+/// Writes the template of `fields` against `reference`, an xlsx workbook
+/// created on `created`; what [`Ledger::template`] does once it has the
+/// fields and the data.
 pub fn render(
     kind: Kind,
     fields: &[&'static FieldDef],
     reference: &ReferenceData,
     format: TemplateFormat,
+    created: chrono::NaiveDate,
 ) -> Result<TemplateFile, LedgerError> {
     let bytes = match format {
         TemplateFormat::Csv => csv::header(fields),
-        TemplateFormat::Xlsx => xlsx::workbook(kind, fields, reference).map_err(|e| {
+        TemplateFormat::Xlsx => xlsx::workbook(kind, fields, reference, created).map_err(|e| {
             // Only a bug can make writing to memory fail, and the error
             // enum has no "internal" variant: Corrupt maps to 500 / exit 1,
             // which is what a bug deserves.

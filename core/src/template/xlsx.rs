@@ -7,9 +7,11 @@
 //! limited to 255 characters and the country names alone are thousands.
 
 use rust_xlsxwriter::{
-    column_number_to_name, ColNum, Color, DataValidation, DataValidationErrorStyle, Format,
-    Formula, Note, Workbook, Worksheet, XlsxError,
+    column_number_to_name, ColNum, Color, DataValidation, DataValidationErrorStyle, DocProperties,
+    ExcelDateTime, Format, Formula, Note, Workbook, Worksheet, XlsxError,
 };
+
+use chrono::Datelike;
 
 use super::describe;
 use super::instructions;
@@ -54,9 +56,17 @@ pub(super) fn workbook(
     kind: Kind,
     fields: &[&FieldDef],
     reference: &ReferenceData,
+    created: chrono::NaiveDate,
 ) -> Result<Vec<u8>, XlsxError> {
     let lists = list_columns(fields, reference);
     let mut book = Workbook::new();
+    // Without it the writer stamps the system clock's time to the second.
+    let day = ExcelDateTime::from_ymd(
+        u16::try_from(created.year()).unwrap_or(1970),
+        created.month() as u8,
+        created.day() as u8,
+    )?;
+    book.set_properties(&DocProperties::new().set_creation_datetime(&day));
     book.push_worksheet(data_sheet(kind, fields, reference, &lists)?);
     book.push_worksheet(instructions::sheet(kind, fields, reference)?);
     book.push_worksheet(lists_sheet(&lists)?);

@@ -38,7 +38,27 @@ fn build(kind: Kind, fields: &[&str], categories: &[&str], data: &ReferenceData)
         format: TemplateFormat::Xlsx,
     };
     let selected: Vec<&'static FieldDef> = req.selected_fields().unwrap();
-    render(kind, &selected, data, req.format).unwrap().bytes
+    render(kind, &selected, data, req.format, created())
+        .unwrap()
+        .bytes
+}
+
+fn created() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 3, 4).unwrap()
+}
+
+#[test]
+fn the_workbook_is_created_on_the_date_given_and_the_same_date_gives_the_same_bytes() {
+    let data = ReferenceData::defaults();
+    let bytes = build(Kind::Leads, &[], &["Lead"], &data);
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes.clone())).unwrap();
+    let mut core = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("docProps/core.xml").unwrap(), &mut core)
+        .unwrap();
+    assert!(core.contains("2026-03-04T00:00:00Z"), "{core}");
+    // A second later, still the same bytes.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert!(build(Kind::Leads, &[], &["Lead"], &data) == bytes);
 }
 
 #[test]
