@@ -154,8 +154,8 @@ const DROP_EVERY: u64 = 8 << 20;
 /// faster: their kernel gives memory it has had free for about two
 /// seconds back to the host, and the first touch of a page given back
 /// costs about ten times an ordinary write (`docs/PERFORMANCE.md`,
-/// "The machine's memory"). A 1M-row CSV preview took 7.1 to 8.1 s
-/// instead of 7.8 to 8.5 s, with 1.1 s less system time.
+/// "The machine's memory"). Alternating 1M-row CSV previews took 7.27 to
+/// 7.87 s against 7.55 to 9.30 s, with 1.1 to 1.6 s less system time.
 pub(crate) struct StoredFile {
     file: File,
     /// The file's position.
