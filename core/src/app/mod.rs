@@ -340,8 +340,14 @@ impl<S: Store> Ledger<S> {
         let mut batch = WriteBatch::default();
         let mut in_batch = 0usize;
         let mut block = log::BlockBuilder::new(seq, BLOCK_BYTES + BLOCK_BYTES / 4);
+        // The envelope's owned parts, taken back after each event is sealed
+        // into its block and used again for the next: no allocation per
+        // event for its payload, actor or type tag.
+        let mut payload = Vec::new();
+        let mut actor_buf = actor.to_string();
+        let mut tag_buf = String::new();
         for event in events {
-            let event = Encoded::of(&event?)?;
+            let event = Encoded::of(&event?, std::mem::take(&mut payload))?;
             let stream = event.stream;
             let version = match versions.get_mut(&stream) {
                 Some(v) => {
@@ -363,18 +369,26 @@ impl<S: Store> Ledger<S> {
             } else if let Some(start) = run_start.take() {
                 push_skip(&mut unprojected, start..seq);
             }
+            tag_buf.clear();
+            tag_buf.push_str(type_tag);
             let envelope = Envelope {
                 seq,
                 stream,
                 stream_version: version,
                 at_ms,
-                actor: actor.to_string(),
-                type_tag: type_tag.to_string(),
+                actor: std::mem::take(&mut actor_buf),
+                type_tag: std::mem::take(&mut tag_buf),
                 schema,
                 prev_hash: tip,
                 payload: event.payload,
             };
             tip = block.push(&envelope)?;
+            Envelope {
+                actor: actor_buf,
+                type_tag: tag_buf,
+                payload,
+                ..
+            } = envelope;
             seq += 1;
             in_batch += 1;
             if block.size() >= BLOCK_BYTES || in_batch >= self.options.chunk {
