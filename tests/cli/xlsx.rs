@@ -163,3 +163,68 @@ fn xlsx_date_cells_are_read_as_they_are_whatever_the_date_format() {
         assert_eq!(env.lead(1)["fields"]["Birthdate"], "2025-03-04", "{format}");
     }
 }
+
+/// A sheet of more than a mebibyte of XML is read through the archive the
+/// reader lays out anew, its large entries inflated ahead on a second
+/// thread (`core/src/read/inflate_ahead.rs`); smaller ones are read as
+/// they are. Every row still arrives, in order, with its sheet row number.
+#[test]
+fn xlsx_large_sheet_reads_every_row_in_order() {
+    const ROWS: u32 = 8000;
+    let env = Env::new();
+    let mut rows = vec![vec![
+        XCell::Text("Lead Name"),
+        XCell::Text("Employees"),
+        XCell::Text("Birthdate"),
+        XCell::Text("City"),
+    ]];
+    for n in 1..=ROWS {
+        // Each name once; the sheet's cells borrow them for the test's life.
+        let name: &'static str = Box::leak(format!("Lead number {n:05}").into_boxed_str());
+        let employees = if n == 7001 {
+            XCell::Text("many")
+        } else {
+            XCell::Number(f64::from(n))
+        };
+        rows.push(vec![
+            XCell::Text(name),
+            employees,
+            XCell::Date(
+                1950 + (n % 50) as u16,
+                1 + (n % 12) as u8,
+                1 + (n % 28) as u8,
+            ),
+            XCell::Text("Springfield"),
+        ]);
+    }
+    let file = env.write_xlsx("large.xlsx", &rows);
+    let preview = env.preview_json(&file, &[]);
+    assert_eq!(preview["counts"]["create"], ROWS);
+    assert_eq!(preview["counts"]["warnings"], 1);
+    assert_eq!(
+        issue(&preview, "warnings", 7002, "Employees")["value"],
+        "many"
+    );
+    let planned = plan(&preview);
+    assert_eq!(planned.len(), ROWS as usize);
+    assert!(planned
+        .iter()
+        .zip(2..)
+        .all(|((row, action, _), want)| *row == want && action == "create"));
+
+    let id = preview["import_id"]
+        .as_u64()
+        .expect("an import id")
+        .to_string();
+    let commit = env.json(&["imports", "commit", &id]);
+    assert_eq!(commit["counts"]["created"], ROWS);
+    assert_eq!(
+        env.lead(u64::from(ROWS))["fields"],
+        json!({
+            "Lead Name": "Lead number 08000",
+            "Employees": 8000,
+            "Birthdate": "1950-09-21",
+            "City": "Springfield",
+        })
+    );
+}

@@ -14,6 +14,7 @@
 
 mod csv;
 mod detect;
+mod inflate_ahead;
 mod rows;
 mod sheet;
 mod text;
@@ -137,6 +138,7 @@ pub fn open_rows(
         FileFormat::Csv => rows::with_header(self::csv::CsvRows::open(reader)?),
         FileFormat::Xlsx => {
             let reader = zipguard::check(reader, limits, format)?;
+            let reader = inflate_ahead::wrap(reader, inflate_ahead::AHEAD_FROM)?;
             rows::with_header(xlsx::XlsxRows::open(reader)?)
         }
         FileFormat::Xls => rows::with_header(sheet::RangeRows::open_xls(reader)?),

@@ -154,6 +154,8 @@ fn produce(
     }
     let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
     let mut current: Option<Row> = None;
+    // The widest row so far: a new row's cells are allocated at once.
+    let mut width = 0;
     while let Some(cell) = cells.next_cell().map_err(|e| not_readable(".xlsx", &e))? {
         let (r, col) = cell.get_position();
         // calamine positions are 0-based; users count rows from 1.
@@ -179,12 +181,18 @@ fn produce(
                 &format!("a cell in row {row} lies beyond the last column XFD"),
             ));
         }
-        let (_, values) = current.get_or_insert_with(|| (row, Vec::new()));
+        let (_, values) = current.get_or_insert_with(|| (row, Vec::with_capacity(width)));
         let col = col as usize;
-        if values.len() <= col {
-            values.resize(col + 1, Cell::Empty);
+        if col == values.len() {
+            // Cells come in column order; most follow the one before.
+            values.push(value);
+        } else {
+            if values.len() <= col {
+                values.resize(col + 1, Cell::Empty);
+            }
+            values[col] = value;
         }
-        values[col] = value;
+        width = width.max(values.len());
     }
     batch.extend(current.take());
     if !batch.is_empty() && tx.send(Msg::Rows(batch)).is_err() {
