@@ -29,8 +29,9 @@ use crate::store::BlobReader;
 /// ahead: a sheet of a few thousand rows or more, and its shared strings.
 pub(super) const AHEAD_FROM: u64 = 1 << 20;
 
-/// Bytes per chunk the inflating thread hands over, and chunks in flight.
-const CHUNK: usize = 256 * 1024;
+/// Bytes per chunk the inflating thread hands over, and chunks in flight:
+/// each hand-over may wake a thread (see `xlsx::BATCH`).
+const CHUNK: usize = 1024 * 1024;
 const IN_FLIGHT: usize = 4;
 
 /// The largest archive the plain (not zip64) layout can describe.

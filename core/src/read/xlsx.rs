@@ -19,8 +19,11 @@ use super::ReadError;
 use crate::cell::Cell;
 use crate::store::BlobReader;
 
-/// Rows per message: one channel hop per row would cost more than the row.
-const BATCH: usize = 256;
+/// Rows per message: one channel hop per row would cost more than the row,
+/// and each hop may wake a thread that then takes this one's core (256 rows
+/// a message made 5,069 preemptions of this thread in a 1M preview; see
+/// `docs/PERFORMANCE.md`, item 72).
+const BATCH: usize = 2048;
 /// Batches in flight between the thread and the caller.
 const IN_FLIGHT: usize = 4;
 
