@@ -9,7 +9,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use calamine::{Data, DataRef, ExcelDateTime, Ods, Range, Reader, Sheet, SheetType, SheetVisible};
+use calamine::{Data, ExcelDateTime, Ods, Range, Reader, Sheet, SheetType, SheetVisible};
 
 use super::rows::RawRows;
 use super::ReadError;
@@ -38,20 +38,6 @@ pub(super) fn from_data(data: &Data, is_1904: bool) -> Cell {
     }
 }
 
-pub(super) fn from_data_ref(data: &DataRef<'_>, is_1904: bool) -> Cell {
-    match data {
-        DataRef::Empty => Cell::Empty,
-        DataRef::String(s) => text(s),
-        DataRef::SharedString(s) => text(s),
-        DataRef::Float(f) => Cell::Number(*f),
-        DataRef::Int(i) => Cell::Number(*i as f64),
-        DataRef::Bool(b) => Cell::Bool(*b),
-        DataRef::DateTime(dt) => Cell::DateSerial(serial(dt, is_1904)),
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::DateIso(s.clone()),
-        DataRef::Error(e) => Cell::Error(e.to_string()),
-    }
-}
-
 /// An empty string cell is an empty cell (Excel writes them for formulas
 /// returning "").
 fn text(s: &str) -> Cell {
@@ -62,7 +48,7 @@ fn text(s: &str) -> Cell {
     }
 }
 
-fn serial(dt: &ExcelDateTime, is_1904: bool) -> f64 {
+pub(super) fn serial(dt: &ExcelDateTime, is_1904: bool) -> f64 {
     // A duration (`[h]:mm`) is a length, not a point in time: no epoch.
     if is_1904 && dt.is_datetime() {
         dt.as_f64() + EPOCH_1904_OFFSET
@@ -127,7 +113,7 @@ impl RangeRows {
         })
     }
 
-    fn new(range: Range<Data>, is_1904: bool) -> RangeRows {
+    pub(super) fn new(range: Range<Data>, is_1904: bool) -> RangeRows {
         let start = range.start().unwrap_or((0, 0));
         RangeRows {
             range,
@@ -198,10 +184,6 @@ mod tests {
         assert_eq!(from_data(&iso, false), Cell::DateIso("2024-03-15".into()));
         let err = Data::Error(calamine::CellErrorType::NA);
         assert_eq!(from_data(&err, false), Cell::Error("#N/A".into()));
-        assert_eq!(
-            from_data_ref(&DataRef::SharedString("x"), false),
-            Cell::Text("x".into())
-        );
     }
 
     #[test]

@@ -192,7 +192,7 @@ fn ods_reads_the_first_sheet() {
     );
 }
 
-/// Rows handed back lend their text buffers to the reader thread: with
+/// Rows handed back lend their text buffers to the next rows: with
 /// every row handed back (more rows than a batch of buffers, texts long
 /// and short, numbers among them), the rows read are the rows read
 /// without.
@@ -230,4 +230,67 @@ fn xlsx_rows_handed_back_do_not_change_the_rows_read() {
     assert_eq!(kept[3].cells[1], t(&long));
     assert_eq!(kept[0].cells[1], Cell::Number(1.0));
     assert_eq!(kept[1].cells[2], t("c2"));
+}
+
+/// The streaming reader packs its rows into batches (a batch ends after
+/// 2,048 rows or 8 MiB of text): across several of each, every row is the
+/// one calamine reads when it loads the whole sheet at once.
+#[test]
+fn xlsx_streamed_rows_are_the_sheet_read_whole() {
+    use super::rows::RawRows;
+    use super::sheet::RangeRows;
+    use super::xlsx::XlsxRows;
+    use calamine::{Reader, Xlsx};
+
+    let long = "L".repeat(32_000);
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    for r in 0..6000u32 {
+        if r % 97 == 5 {
+            continue; // an empty row
+        }
+        sheet.write_string(r, 0, format!("name {r}")).unwrap();
+        if r % 3 != 0 {
+            sheet.write_number(r, 1, f64::from(r) / 4.0).unwrap();
+        }
+        let day = ExcelDateTime::from_ymd(2000 + (r % 30) as u16, 1, 1 + (r % 28) as u8).unwrap();
+        sheet.write_date_with_format(r, 2, &day, &date).unwrap();
+        if (100..450).contains(&r) {
+            // 350 texts of 32,000 bytes: batches end on their text's size.
+            sheet.write_string(r, 3, &long).unwrap();
+        }
+        if r % 11 == 0 {
+            sheet.write_string(r, 4, "").unwrap();
+        }
+        if r % 7 == 0 {
+            sheet.write_boolean(r, 6, r % 2 == 0).unwrap();
+        }
+    }
+    let bytes = book.save_to_buffer().unwrap();
+
+    let mut streamed = XlsxRows::open(Box::new(Cursor::new(bytes.clone()))).unwrap();
+    let streamed: Vec<_> = std::iter::from_fn(|| streamed.next_raw())
+        .map(Result::unwrap)
+        .collect();
+    let mut whole: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+    let range = whole.worksheet_range("Sheet1").unwrap();
+    let mut whole = RangeRows::new(range, false);
+    let whole: Vec<_> = std::iter::from_fn(|| whole.next_raw())
+        .map(Result::unwrap)
+        .map(|(row, mut cells)| {
+            // A whole sheet's rows are as wide as the sheet.
+            while cells.last() == Some(&Cell::Empty) {
+                cells.pop();
+            }
+            (row, cells)
+        })
+        .filter(|(_, cells)| !cells.is_empty())
+        .collect();
+    assert_eq!(streamed.len(), 6000 - 62);
+    assert_eq!(streamed.len(), whole.len());
+    for (got, want) in streamed.iter().zip(&whole) {
+        assert_eq!(got, want);
+    }
+    assert_eq!(streamed[101].1[3], t(&long));
 }

@@ -8,13 +8,20 @@
 //! and the thread simply waits while the caller is busy. When the caller
 //! drops the source, the channel closes and the thread ends at its next
 //! send.
+//!
+//! That thread is the one an xlsx preview waits for, so it does as little
+//! as it can: it copies each cell's text into one buffer per batch
+//! ([`Packed`]) and the caller's thread makes the [`Cell`]s, into the text
+//! buffers and row vectors of rows handed back to it
+//! ([`RawRows::recycle`]).
 
+use std::fmt::Write as _;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use calamine::{DataRef, Dimensions, Reader, Xlsx};
 
 use super::rows::RawRows;
-use super::sheet::{first_worksheet, from_data_ref, not_readable, MAX_COLUMNS};
+use super::sheet::{first_worksheet, not_readable, serial, MAX_COLUMNS};
 use super::ReadError;
 use crate::cell::Cell;
 use crate::store::BlobReader;
@@ -24,15 +31,62 @@ use crate::store::BlobReader;
 /// a message made 5,069 preemptions of this thread in a 1M preview; see
 /// `docs/PERFORMANCE.md`, item 72).
 const BATCH: usize = 2048;
+/// A batch is sent early once its texts pass this many bytes.
+const BATCH_TEXT: usize = 8 << 20;
 /// Batches in flight between the thread and the caller.
 const IN_FLIGHT: usize = 4;
 
-type Row = (u32, Vec<Cell>);
+/// Text buffers of rows handed back, kept by the caller for the next
+/// rows' text cells, and the longest one kept.
+const SPARE_TEXTS: usize = 4096;
+const MAX_SPARE_BYTES: usize = 1024;
+/// Row vectors handed back and kept for the next rows.
+const SPARE_ROWS: usize = 64;
+
+/// A cell as the reader thread packs it: a text is a range of the batch's
+/// [`Packed::text`].
+#[derive(Clone, Copy)]
+enum Val {
+    Text(usize, usize),
+    DateIso(usize, usize),
+    Error(usize, usize),
+    Number(f64),
+    Bool(bool),
+    DateSerial(f64),
+}
+
+/// Rows as the reader thread hands them over: every cell's text copied
+/// into one buffer, so that the thread, the one an xlsx preview waits
+/// for, allocates nothing per cell; the caller makes the [`Cell`]s (from
+/// the text buffers it has been handed back).
+#[derive(Default)]
+struct Packed {
+    /// Each row's number and the end of its cells in `cells`.
+    rows: Vec<(u32, usize)>,
+    /// Column and value of each non-empty cell, row after row.
+    cells: Vec<(u32, Val)>,
+    text: String,
+}
+
+impl Packed {
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.cells.clear();
+        self.text.clear();
+    }
+
+    /// Copies `s` into the text buffer; its range there.
+    fn put(&mut self, s: &str) -> (usize, usize) {
+        let start = self.text.len();
+        self.text.push_str(s);
+        (start, self.text.len())
+    }
+}
 
 enum Msg {
     /// The sheet is open; its declared last row (1-based), 0 if unknown.
     Start(u64),
-    Rows(Vec<Row>),
+    Rows(Packed),
     Failed(ReadError),
     /// The sheet was read to its end. Without this, a closed channel means
     /// the thread died (a panic in calamine), which must not pass for the
@@ -42,49 +96,18 @@ enum Msg {
 
 pub(super) struct XlsxRows {
     rx: Receiver<Msg>,
-    batch: std::vec::IntoIter<Row>,
+    /// The batch being handed out, and its next row.
+    batch: Packed,
+    next: usize,
+    /// Batches handed out, sent back to the reader thread for reuse.
+    spent: SyncSender<Packed>,
     /// Row number of the last row handed out.
     done: u64,
     total: u64,
     finished: bool,
-    /// Text buffers of rows handed back, sent to the reader thread in
-    /// batches for the next cells' text (see [`TextPool`]).
-    returning: Vec<String>,
-    spare_tx: SyncSender<Vec<String>>,
-}
-
-/// Text buffers sent back to the reader thread per batch, batches in
-/// flight, and the longest buffer sent back.
-const SPARE_BATCH: usize = 2048;
-const SPARE_IN_FLIGHT: usize = 2;
-const MAX_SPARE_BYTES: usize = 1024;
-
-/// The reader thread's text buffers: a cell's text is copied into one the
-/// rows' reader handed back instead of a new `String` (one allocation on
-/// this thread and one free on the other per text cell, 25 million of
-/// each in a 1M-row sheet).
-struct TextPool {
-    spare: Vec<String>,
-    returned: Receiver<Vec<String>>,
-}
-
-impl TextPool {
-    /// The cell of a text (an empty text is an empty cell, as
-    /// [`from_data_ref`] makes it).
-    fn text(&mut self, s: &str) -> Cell {
-        if s.is_empty() {
-            return Cell::Empty;
-        }
-        if self.spare.is_empty() {
-            if let Ok(more) = self.returned.try_recv() {
-                self.spare = more;
-            }
-        }
-        let mut text = self.spare.pop().unwrap_or_default();
-        text.clear();
-        text.push_str(s);
-        Cell::Text(text)
-    }
+    /// Text buffers and row vectors of rows handed back.
+    texts: Vec<String>,
+    rows: Vec<Vec<Cell>>,
 }
 
 impl XlsxRows {
@@ -92,15 +115,11 @@ impl XlsxRows {
     /// sheet is open, so a file that is no workbook fails here.
     pub(super) fn open(reader: Box<dyn BlobReader>) -> Result<XlsxRows, ReadError> {
         let (tx, rx) = sync_channel(IN_FLIGHT);
-        let (spare_tx, returned) = sync_channel(SPARE_IN_FLIGHT);
+        let (spent, reuse) = sync_channel(IN_FLIGHT);
         std::thread::Builder::new()
             .name("leadger-xlsx-reader".to_string())
             .spawn(move || {
-                let pool = TextPool {
-                    spare: Vec::new(),
-                    returned,
-                };
-                if let Err(e) = produce(reader, &tx, pool) {
+                if let Err(e) = produce(reader, &tx, &reuse) {
                     // The caller may be gone already; nothing to tell then.
                     let _ = tx.send(Msg::Failed(e));
                 }
@@ -112,12 +131,14 @@ impl XlsxRows {
             })?;
         let mut rows = XlsxRows {
             rx,
-            batch: Vec::new().into_iter(),
+            batch: Packed::default(),
+            next: 0,
+            spent,
             done: 0,
             total: 0,
             finished: false,
-            returning: Vec::new(),
-            spare_tx,
+            texts: Vec::new(),
+            rows: Vec::new(),
         };
         match rows.rx.recv() {
             Ok(Msg::Start(total)) => rows.total = total,
@@ -126,18 +147,54 @@ impl XlsxRows {
         }
         Ok(rows)
     }
+
+    /// Row `self.next` of the batch as cells.
+    fn unpack(&mut self) -> (u32, Vec<Cell>) {
+        let (row, end) = self.batch.rows[self.next];
+        let start = match self.next {
+            0 => 0,
+            i => self.batch.rows[i - 1].1,
+        };
+        self.next += 1;
+        let packed = &self.batch.cells[start..end];
+        let width = packed
+            .iter()
+            .map(|(col, _)| *col as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut cells = self.rows.pop().unwrap_or_default();
+        cells.clear();
+        cells.resize(width, Cell::Empty);
+        for &(col, val) in packed {
+            let text = |texts: &mut Vec<String>, (from, to): (usize, usize)| {
+                let mut s = texts.pop().unwrap_or_default();
+                s.clear();
+                s.push_str(&self.batch.text[from..to]);
+                s
+            };
+            cells[col as usize] = match val {
+                Val::Text(from, to) => Cell::Text(text(&mut self.texts, (from, to))),
+                Val::DateIso(from, to) => Cell::DateIso(text(&mut self.texts, (from, to))),
+                Val::Error(from, to) => Cell::Error(text(&mut self.texts, (from, to))),
+                Val::Number(x) => Cell::Number(x),
+                Val::Bool(b) => Cell::Bool(b),
+                Val::DateSerial(x) => Cell::DateSerial(x),
+            };
+        }
+        (row, cells)
+    }
 }
 
 fn died() -> ReadError {
     not_readable(".xlsx", &"the reader stopped on its contents")
 }
 
-/// The reader thread: streams the first worksheet's cells and groups them
-/// into rows. Returns early (`Ok`) when the caller hung up.
+/// The reader thread: streams the first worksheet's cells and packs them
+/// into batches of rows. Returns early (`Ok`) when the caller hung up.
 fn produce(
     reader: Box<dyn BlobReader>,
     tx: &SyncSender<Msg>,
-    mut pool: TextPool,
+    reuse: &Receiver<Packed>,
 ) -> Result<(), ReadError> {
     let mut book: Xlsx<_> = Xlsx::new(reader).map_err(|e| not_readable(".xlsx", &e))?;
     let is_1904 = book.has_1904_epoch();
@@ -155,27 +212,23 @@ fn produce(
     if tx.send(Msg::Start(total)).is_err() {
         return Ok(());
     }
-    let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
-    let mut current: Option<Row> = None;
-    // The widest row so far: a new row's cells are allocated at once.
-    let mut width = 0;
+    let mut batch = Packed::default();
+    // The row whose cells are being packed.
+    let mut current: Option<u32> = None;
     while let Some(cell) = cells.next_cell().map_err(|e| not_readable(".xlsx", &e))? {
         let (r, col) = cell.get_position();
         // calamine positions are 0-based; users count rows from 1.
         let row = r.saturating_add(1);
-        if current.as_ref().is_some_and(|(n, _)| *n != row) {
-            batch.extend(current.take());
-            if batch.len() >= BATCH && tx.send(Msg::Rows(std::mem::take(&mut batch))).is_err() {
-                return Ok(());
-            }
-        }
-        let value = match cell.get_value() {
-            DataRef::String(s) => pool.text(s),
-            DataRef::SharedString(s) => pool.text(s),
-            other => from_data_ref(other, is_1904),
+        let value = cell.get_value();
+        // Formatted but empty cells, and empty texts (Excel writes them for
+        // formulas returning ""): padding covers them if needed.
+        let empty = match value {
+            DataRef::Empty => true,
+            DataRef::String(s) => s.is_empty(),
+            DataRef::SharedString(s) => s.is_empty(),
+            _ => false,
         };
-        if value == Cell::Empty {
-            // Formatted but empty cells: padding covers them if needed.
+        if empty {
             continue;
         }
         if col >= MAX_COLUMNS {
@@ -184,39 +237,85 @@ fn produce(
                 &format!("a cell in row {row} lies beyond the last column XFD"),
             ));
         }
-        let (_, values) = current.get_or_insert_with(|| (row, Vec::with_capacity(width)));
-        let col = col as usize;
-        if col == values.len() {
-            // Cells come in column order; most follow the one before.
-            values.push(value);
-        } else {
-            if values.len() <= col {
-                values.resize(col + 1, Cell::Empty);
+        if current != Some(row) {
+            if let Some(done) = current {
+                let end = batch.cells.len();
+                batch.rows.push((done, end));
+                if batch.rows.len() >= BATCH || batch.text.len() >= BATCH_TEXT {
+                    let mut next = reuse.try_recv().unwrap_or_default();
+                    next.clear();
+                    if tx
+                        .send(Msg::Rows(std::mem::replace(&mut batch, next)))
+                        .is_err()
+                    {
+                        return Ok(());
+                    }
+                }
             }
-            values[col] = value;
+            current = Some(row);
         }
-        width = width.max(values.len());
+        let val = pack(value, is_1904, &mut batch);
+        batch.cells.push((col, val));
     }
-    batch.extend(current.take());
-    if !batch.is_empty() && tx.send(Msg::Rows(batch)).is_err() {
+    if let Some(done) = current {
+        let end = batch.cells.len();
+        batch.rows.push((done, end));
+    }
+    if !batch.rows.is_empty() && tx.send(Msg::Rows(batch)).is_err() {
         return Ok(());
     }
     let _ = tx.send(Msg::End);
     Ok(())
 }
 
+/// A non-empty cell's value, its text (if any) copied into `batch`.
+fn pack(value: &DataRef<'_>, is_1904: bool, batch: &mut Packed) -> Val {
+    match value {
+        DataRef::String(s) => {
+            let (from, to) = batch.put(s);
+            Val::Text(from, to)
+        }
+        DataRef::SharedString(s) => {
+            let (from, to) = batch.put(s);
+            Val::Text(from, to)
+        }
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+            let (from, to) = batch.put(s);
+            Val::DateIso(from, to)
+        }
+        DataRef::Error(e) => {
+            let from = batch.text.len();
+            let _ = write!(batch.text, "{e}");
+            Val::Error(from, batch.text.len())
+        }
+        DataRef::Float(x) => Val::Number(*x),
+        DataRef::Int(i) => Val::Number(*i as f64),
+        DataRef::Bool(b) => Val::Bool(*b),
+        DataRef::DateTime(dt) => Val::DateSerial(serial(dt, is_1904)),
+        // Left out by the caller.
+        DataRef::Empty => Val::Text(0, 0),
+    }
+}
+
 impl RawRows for XlsxRows {
-    fn next_raw(&mut self) -> Option<Result<Row, ReadError>> {
+    fn next_raw(&mut self) -> Option<Result<(u32, Vec<Cell>), ReadError>> {
         loop {
-            if let Some(row) = self.batch.next() {
-                self.done = u64::from(row.0);
-                return Some(Ok(row));
+            if self.next < self.batch.rows.len() {
+                let (row, cells) = self.unpack();
+                self.done = u64::from(row);
+                return Some(Ok((row, cells)));
             }
             if self.finished {
                 return None;
             }
             match self.rx.recv() {
-                Ok(Msg::Rows(rows)) => self.batch = rows.into_iter(),
+                Ok(Msg::Rows(rows)) => {
+                    let spent = std::mem::replace(&mut self.batch, rows);
+                    self.next = 0;
+                    // When the reader thread has enough (or is gone), it is
+                    // freed here.
+                    let _ = self.spent.try_send(spent);
+                }
                 Ok(Msg::End) => self.finished = true,
                 Ok(Msg::Failed(e)) => {
                     self.finished = true;
@@ -234,18 +333,16 @@ impl RawRows for XlsxRows {
         (self.done, self.total.max(self.done))
     }
 
-    fn recycle(&mut self, cells: Vec<Cell>) {
-        for cell in cells {
-            if let Cell::Text(text) = cell {
-                if text.capacity() <= MAX_SPARE_BYTES {
-                    self.returning.push(text);
+    fn recycle(&mut self, mut cells: Vec<Cell>) {
+        for cell in cells.drain(..) {
+            if let Cell::Text(text) | Cell::DateIso(text) | Cell::Error(text) = cell {
+                if text.capacity() <= MAX_SPARE_BYTES && self.texts.len() < SPARE_TEXTS {
+                    self.texts.push(text);
                 }
             }
         }
-        if self.returning.len() >= SPARE_BATCH {
-            // When the reader thread has enough (or is gone), they are
-            // freed here as before.
-            let _ = self.spare_tx.try_send(std::mem::take(&mut self.returning));
+        if self.rows.len() < SPARE_ROWS {
+            self.rows.push(cells);
         }
     }
 }
