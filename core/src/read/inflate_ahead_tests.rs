@@ -233,3 +233,21 @@ fn an_entry_shorter_than_declared_is_an_error_not_an_end() {
         .unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
 }
+
+#[test]
+fn an_archive_with_a_name_the_layout_does_not_write_is_read_as_it_is() {
+    use std::io::Write as _;
+    let mut bytes = workbook(300);
+    {
+        let mut writer = zip::ZipWriter::new_append(Cursor::new(&mut bytes)).unwrap();
+        writer
+            .start_file("docProps/née.xml", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        writer.write_all(b"<x/>").unwrap();
+        writer.finish().unwrap();
+    }
+    let mut reader = wrapped(&bytes, 0);
+    let mut back = Vec::new();
+    reader.read_to_end(&mut back).unwrap();
+    assert_eq!(back, bytes);
+}
