@@ -22,7 +22,7 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 
 use zip::{CompressionMethod, ZipArchive};
 
-use super::ReadError;
+use super::{zipguard, ReadError};
 use crate::store::BlobReader;
 
 /// Deflated entries at least this large (uncompressed) are inflated
@@ -91,47 +91,32 @@ pub(super) struct InflatedZip {
     stream: Option<Stream>,
 }
 
-/// `reader`, a zip archive, as calamine should read it: laid out with its
-/// deflated entries of `ahead_from` bytes or more inflated ahead, or as it
-/// is (rewound) when no entry is worth it or the layout cannot describe it.
+/// `archive` as calamine should read it: laid out with its deflated
+/// entries of `ahead_from` bytes or more inflated ahead, or as it is
+/// (rewound) when no entry is worth it or the layout cannot describe it.
 pub(super) fn wrap(
-    reader: Box<dyn BlobReader>,
+    archive: ZipArchive<Box<dyn BlobReader>>,
     ahead_from: u64,
 ) -> Result<Box<dyn BlobReader>, ReadError> {
-    let archive = ZipArchive::new(reader).map_err(|e| {
-        ReadError::Unreadable(format!(
-            "the file is not a readable .xlsx workbook: it is not a valid zip archive ({e}); save it again from your spreadsheet program"
-        ))
-    })?;
-    match layout(&archive, ahead_from) {
-        Some((parts, len)) => {
-            let (requests, asked) = channel();
-            std::thread::Builder::new()
-                .name("leadger-inflate".to_string())
-                .spawn(move || inflate(archive, &asked))
-                .map_err(|e| {
-                    ReadError::Unreadable(format!(
-                        "could not start reading the workbook: {e}; try again"
-                    ))
-                })?;
-            Ok(Box::new(InflatedZip {
-                parts,
-                len,
-                pos: 0,
-                requests,
-                stream: None,
-            }))
-        }
-        None => {
-            let mut reader = archive.into_inner();
-            reader.seek(SeekFrom::Start(0)).map_err(|e| {
-                ReadError::Unreadable(format!(
-                    "the file could not be read again: {e}; upload it again"
-                ))
-            })?;
-            Ok(reader)
-        }
-    }
+    let Some((parts, len)) = layout(&archive, ahead_from) else {
+        return zipguard::rewound(archive);
+    };
+    let (requests, asked) = channel();
+    std::thread::Builder::new()
+        .name("leadger-inflate".to_string())
+        .spawn(move || inflate(archive, &asked))
+        .map_err(|e| {
+            ReadError::Unreadable(format!(
+                "could not start reading the workbook: {e}; try again"
+            ))
+        })?;
+    Ok(Box::new(InflatedZip {
+        parts,
+        len,
+        pos: 0,
+        requests,
+        stream: None,
+    }))
 }
 
 /// The parts of the new layout and its length, or `None` to read the

@@ -34,7 +34,13 @@ fn workbook(rows: u32) -> Vec<u8> {
 }
 
 fn wrapped(bytes: &[u8], ahead_from: u64) -> Box<dyn BlobReader> {
-    wrap(Box::new(Cursor::new(bytes.to_vec())), ahead_from).unwrap()
+    let archive = zipguard::open(
+        Box::new(Cursor::new(bytes.to_vec())),
+        &crate::read::Limits::default(),
+        crate::read::FileFormat::Xlsx,
+    )
+    .unwrap();
+    wrap(archive, ahead_from).unwrap()
 }
 
 /// Every entry's name, method and content, read through zip.

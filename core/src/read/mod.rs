@@ -137,8 +137,8 @@ pub fn open_rows(
     match format {
         FileFormat::Csv => rows::with_header(self::csv::CsvRows::open(reader)?),
         FileFormat::Xlsx => {
-            let reader = zipguard::check(reader, limits, format)?;
-            let reader = inflate_ahead::wrap(reader, inflate_ahead::AHEAD_FROM)?;
+            let archive = zipguard::open(reader, limits, format)?;
+            let reader = inflate_ahead::wrap(archive, inflate_ahead::AHEAD_FROM)?;
             rows::with_header(xlsx::XlsxRows::open(reader)?)
         }
         FileFormat::Xls => rows::with_header(sheet::RangeRows::open_xls(reader)?),

@@ -12,29 +12,38 @@
 
 use std::io::{Seek, SeekFrom};
 
+use zip::ZipArchive;
+
 use super::{FileFormat, Limits, ReadError};
 use crate::store::BlobReader;
 
 /// Checks the archive and hands the reader back, rewound.
 pub(super) fn check(
-    mut reader: Box<dyn BlobReader>,
+    reader: Box<dyn BlobReader>,
     limits: &Limits,
     format: FileFormat,
 ) -> Result<Box<dyn BlobReader>, ReadError> {
+    rewound(open(reader, limits, format)?)
+}
+
+/// Reads the archive's central directory and checks it: the archive, for
+/// a reader that goes on from there (see `inflate_ahead`).
+pub(super) fn open(
+    reader: Box<dyn BlobReader>,
+    limits: &Limits,
+    format: FileFormat,
+) -> Result<ZipArchive<Box<dyn BlobReader>>, ReadError> {
     let ext = format.extension();
-    let declared = {
-        let archive = zip::ZipArchive::new(&mut reader).map_err(|e| {
-            ReadError::Unreadable(format!(
-                "the file is not a readable {ext} workbook: it is not a valid zip archive ({e}); save it again from your spreadsheet program"
-            ))
-        })?;
-        let mut sum: u64 = 0;
-        for i in 0..archive.len() {
-            let size = archive.by_index_data(i).map_or(0, |entry| entry.size());
-            sum = sum.saturating_add(size);
-        }
-        sum
-    };
+    let archive = ZipArchive::new(reader).map_err(|e| {
+        ReadError::Unreadable(format!(
+            "the file is not a readable {ext} workbook: it is not a valid zip archive ({e}); save it again from your spreadsheet program"
+        ))
+    })?;
+    let mut declared: u64 = 0;
+    for i in 0..archive.len() {
+        let size = archive.by_index_data(i).map_or(0, |entry| entry.size());
+        declared = declared.saturating_add(size);
+    }
     if declared > limits.max_unpacked_bytes {
         return Err(ReadError::TooLarge(format!(
             "the {ext} file unpacks to {}, more than the limit of {}; split the leads into smaller files, or save them as CSV",
@@ -42,6 +51,14 @@ pub(super) fn check(
             size(limits.max_unpacked_bytes)
         )));
     }
+    Ok(archive)
+}
+
+/// The archive's reader, back at its start.
+pub(super) fn rewound(
+    archive: ZipArchive<Box<dyn BlobReader>>,
+) -> Result<Box<dyn BlobReader>, ReadError> {
+    let mut reader = archive.into_inner();
     reader.seek(SeekFrom::Start(0)).map_err(|e| {
         ReadError::Unreadable(format!(
             "the file could not be read again: {e}; upload it again"
