@@ -78,6 +78,7 @@ fn seed(store: &MemStore, crm_id: CrmId, kind: Kind, fields: &[(&str, &str)]) {
         crm_id,
         crm_id + 1,
         writes,
+        &mut crate::projection::index::Held::none(),
     )
     .unwrap();
     store.write(batch).unwrap();

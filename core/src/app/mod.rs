@@ -538,8 +538,12 @@ impl<S: Store> Ledger<S> {
         progress: &dyn Progress,
     ) -> Result<(), LedgerError> {
         let mut partial = Partial::Unmarked;
-        let applied = self.apply_chunks(feed, begin, end, progress, &mut partial);
-        if applied.is_err() && partial == Partial::Whole {
+        let mut held = projection::index::Held::until(end);
+        let applied = self.apply_chunks(feed, begin, end, progress, &mut partial, &mut held);
+        // The index runs held in memory are written as the runs they are
+        // first, so the projections are whole at their checkpoint; if they
+        // cannot be, the marker stays and the next catch-up rebuilds.
+        if applied.is_err() && partial == Partial::Whole && held.spill(&self.store)? {
             self.set_partial(false)?;
         }
         applied
@@ -571,6 +575,7 @@ impl<S: Store> Ledger<S> {
         end: u64,
         progress: &dyn Progress,
         partial: &mut Partial,
+        held: &mut projection::index::Held,
     ) -> Result<(), LedgerError> {
         let mut next = begin;
         let mut n_chunks = 0;
@@ -629,6 +634,7 @@ impl<S: Store> Ledger<S> {
                 chunk_begin,
                 next,
                 index_writes,
+                held,
             )?;
             {
                 // The chunk and the marker that goes with it change
@@ -636,6 +642,7 @@ impl<S: Store> Ledger<S> {
                 let mut marker = self.view.write();
                 if next >= end && *partial == Partial::Unmarked {
                     self.store.write(batch)?;
+                    held.written();
                 } else {
                     if *partial == Partial::Unmarked {
                         self.set_partial(true)?;
@@ -643,6 +650,7 @@ impl<S: Store> Ledger<S> {
                     *partial = Partial::Torn;
                     self.store.write_each(batch)?;
                     *partial = Partial::Whole;
+                    held.written();
                     if next >= end {
                         self.set_partial(false)?;
                         *partial = Partial::Unmarked;

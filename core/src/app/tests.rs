@@ -887,6 +887,72 @@ fn a_catch_up_over_a_gap_in_the_log_fails_naming_the_event() {
     );
 }
 
+/// A catch-up of many chunks keeps level-0 index runs in memory until
+/// their group is merged (`projection::index::Held`). One that fails
+/// between chunks (here at an event missing from the log) writes the runs
+/// it held before it removes its `partial` marker, so the projections are
+/// whole at their checkpoint: the next catch-up goes on from there to the
+/// bytes of a ledger that never failed.
+#[test]
+fn a_catch_up_failing_between_chunks_writes_the_index_runs_it_held() {
+    let layout = crate::projection::index::Layout {
+        span: 16,
+        fanout: 4,
+    };
+    let clean = ledger_with_index(8, layout);
+    let broken = ledger_with_index(8, layout);
+    let csv = numbered_leads_csv(400);
+    for l in [&clean, &broken] {
+        let p = preview(l, &csv);
+        l.commit(p.import_id, "tester", &NoProgress).unwrap();
+    }
+    // Take out a block of the commit's events that begins past the first
+    // range of an index group (16 * 4 sequence numbers), so that the
+    // ranges before it in its group are held when the catch-up fails.
+    let first_lead = broken.import_state(1).unwrap().preview_seqs.1 + 1;
+    let blocks = event_blocks(&broken);
+    let block = blocks
+        .windows(2)
+        .find(|pair| {
+            let begins = block_last_seq(&pair[0].0) + 1;
+            begins > first_lead + 150 && (20..60).contains(&(begins % 64))
+        })
+        .unwrap()[1]
+        .clone();
+    let mut batch = crate::store::WriteBatch::default();
+    batch.remove(Table::Events, block.0.clone());
+    crate::store::Store::write(&broken.store, batch).unwrap();
+    let failed = broken.rebuild(&NoProgress);
+    assert!(
+        matches!(&failed, Err(LedgerError::Corrupt(m)) if m.contains("missing")),
+        "{failed:?}"
+    );
+    let marker = crate::store::Store::get(
+        &broken.store,
+        Table::ProjMeta,
+        crate::projection::keys::PARTIAL,
+    )
+    .unwrap();
+    assert_eq!(marker, None, "the chunks written are whole");
+    assert!(broken.checkpoint().unwrap() > first_lead + 100);
+    // The block back, the next append's catch-up goes on from the
+    // checkpoint (no rebuild: the marker is gone).
+    let mut batch = crate::store::WriteBatch::default();
+    batch.put(Table::Events, block.0, block.1);
+    crate::store::Store::write(&broken.store, batch).unwrap();
+    let revoke = || crate::event::Event::TokenRevoked {
+        name: "nobody".into(),
+    };
+    clean.append_one("t", revoke()).unwrap();
+    broken.append_one("t", revoke()).unwrap();
+    assert_eq!(
+        broken.projection_digest().unwrap(),
+        clean.projection_digest().unwrap()
+    );
+    assert_eq!(broken.leads(None, 0, 0).unwrap().total, 400);
+    assert!(broken.verify().unwrap().ok);
+}
+
 /// A block missing among the recorded plan rows is not read by a rebuild,
 /// which passes over them; `ledger verify` names it.
 #[test]

@@ -11,8 +11,33 @@ use crate::projection::keys;
 /// chunks of `len` events each, cut at range ends as the catch-up cuts
 /// them; returns the next sequence number.
 fn project(store: &dyn Store, layout: Layout, chunks: &[(u64, Writes)]) {
+    project_held(store, layout, chunks, 0, usize::MAX);
+}
+
+/// [`project`] as catch-ups of `every` chunks each (0: each chunk on its
+/// own, holding nothing), which hold runs in memory as a catch-up does;
+/// stops after `stop` chunks as a catch-up that fails there does, spilling
+/// what it holds. Returns the next sequence number.
+fn project_held(
+    store: &dyn Store,
+    layout: Layout,
+    chunks: &[(u64, Writes)],
+    every: usize,
+    stop: usize,
+) -> u64 {
     let mut next = 0;
-    for (len, writes) in chunks {
+    let mut held = Held::none();
+    for (i, (len, writes)) in chunks.iter().enumerate() {
+        if i == stop {
+            assert!(held.spill(store).unwrap(), "nothing torn");
+            return next;
+        }
+        if every > 0 && i % every == 0 {
+            assert!(held.is_empty(), "a run held past its catch-up");
+            let last = (i + every).min(chunks.len());
+            let until = next + chunks[i..last].iter().map(|(l, _)| l.max(&1)).sum::<u64>();
+            held = Held::until(until);
+        }
         let end = next + len.max(&1);
         // A chunk the test gives may cross range ends: split it there, and
         // give the writes to its last part (the events come last).
@@ -32,13 +57,17 @@ fn project(store: &dyn Store, layout: Layout, chunks: &[(u64, Writes)]) {
                 begin,
                 stop,
                 part.into_iter().collect(),
+                &mut held,
             )
             .unwrap();
             store.write(batch).unwrap();
+            held.written();
             begin = stop;
         }
         next = end;
     }
+    assert!(held.is_empty(), "a run held past the last catch-up");
+    next
 }
 
 fn name_key(name: &str, crm_id: u64) -> Vec<u8> {
@@ -180,6 +209,8 @@ proptest! {
         ops in prop::collection::vec((0u64..30, 0u64..6, any::<bool>(), 1u64..4), 1..60),
         span in 1u64..6,
         fanout in 2u64..4,
+        every in 0usize..40,
+        stop in 0usize..120,
     ) {
         let layout = Layout { span, fanout };
         let store = MemStore::new();
@@ -221,11 +252,27 @@ proptest! {
             one_by_one.push((1, w));
         }
         project(&single, layout, &one_by_one);
-        let dump = |s: &MemStore| -> Vec<(Vec<u8>, Vec<u8>)> {
-            s.scan(Table::LeadIndex, &[], &[]).map(|e| e.unwrap()).collect()
-        };
         prop_assert_eq!(dump(&store), dump(&single));
+        // Catch-ups of several chunks, holding runs in memory: the same
+        // bytes.
+        let held = MemStore::new();
+        project_held(&held, layout, &one_by_one, every, usize::MAX);
+        prop_assert_eq!(dump(&held), dump(&single));
+        // A catch-up that stops part-way spills what it holds: the bytes
+        // of the chunks before the stop, written one by one.
+        let stop = stop.min(one_by_one.len());
+        let cut = MemStore::new();
+        project_held(&cut, layout, &one_by_one, every, stop);
+        let before = MemStore::new();
+        project(&before, layout, &one_by_one[..stop]);
+        prop_assert_eq!(dump(&cut), dump(&before));
     }
+}
+
+fn dump(s: &MemStore) -> Vec<(Vec<u8>, Vec<u8>)> {
+    s.scan(Table::LeadIndex, &[], &[])
+        .map(|e| e.unwrap())
+        .collect()
 }
 
 proptest! {
