@@ -637,7 +637,8 @@ pub struct Held {
 }
 
 impl Held {
-    /// Holds runs for a catch-up that ends before `until`.
+    /// Holds runs for a catch-up that ends at `until` (its events end
+    /// before it).
     pub fn until(until: u64) -> Self {
         Held {
             until,
@@ -668,9 +669,7 @@ impl Held {
             return Ok(false);
         }
         let mut pending = Pending::default();
-        for (range, entries) in std::mem::take(&mut self.runs) {
-            pending.write_run(0, range, &entries)?;
-        }
+        self.write_into(&mut pending)?;
         let mut batch = WriteBatch::default();
         for (key, value) in pending.ops {
             if let Some(v) = value {
@@ -681,6 +680,14 @@ impl Held {
             store.write_each(batch)?;
         }
         Ok(true)
+    }
+
+    /// Moves every held run into `pending` as the level-0 run it is.
+    fn write_into(&mut self, pending: &mut Pending) -> Result<(), StoreError> {
+        for (range, entries) in std::mem::take(&mut self.runs) {
+            pending.write_run(0, range, &entries)?;
+        }
+        Ok(())
     }
 }
 
@@ -814,9 +821,7 @@ pub fn flush(
         // The catch-up's last chunk, after its merges: nothing may stay
         // held. (Holding only runs whose group is merged by `until` makes
         // this unreachable.)
-        for (range, entries) in std::mem::take(&mut held.runs) {
-            pending.write_run(0, range, &entries)?;
-        }
+        held.write_into(&mut pending)?;
     }
     // A merged run becomes visible with its meta, in the chunk's batch.
     if let Carried::Streamed { meta, .. } = carried {
