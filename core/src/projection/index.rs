@@ -622,9 +622,9 @@ fn merge_streamed(
 /// Between chunks, the stored index lacks the held runs: the catch-up has
 /// its `partial` marker then, so a crash rebuilds the projections, and on
 /// a failure between chunks [`Held::spill`] writes the held runs as the
-/// level-0 runs they are before the marker goes. Readers in this process
-/// see the index without them, which hides what the in-flight events
-/// changed, as the read view hides their records.
+/// level-0 runs they are before the marker goes. Nothing reads the index
+/// meanwhile: it is read under the ledger's writer lock (matching, a
+/// commit's staleness check), which the catch-up holds.
 #[derive(Debug, Default)]
 pub struct Held {
     /// The catch-up's end: a run is held only if its group is merged by
