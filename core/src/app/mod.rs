@@ -538,15 +538,35 @@ impl<S: Store> Ledger<S> {
         progress: &dyn Progress,
     ) -> Result<(), LedgerError> {
         let mut partial = Partial::Unmarked;
-        let mut held = projection::index::Held::until(end);
-        let applied = self.apply_chunks(feed, begin, end, progress, &mut partial, &mut held);
-        // The index runs held in memory are written as the runs they are
-        // first, so the projections are whole at their checkpoint; if they
-        // cannot be, the marker stays and the next catch-up rebuilds.
-        if applied.is_err() && partial == Partial::Whole && held.spill(&self.store)? {
+        let mut carry = Carry {
+            index: projection::index::Held::until(end),
+            updated: Default::default(),
+        };
+        let applied = self.apply_chunks(feed, begin, end, progress, &mut partial, &mut carry);
+        // What the chunks written so far carried is written first, so the
+        // projections are whole at their checkpoint; if it cannot be, the
+        // marker stays and the next catch-up rebuilds.
+        if applied.is_err() && partial == Partial::Whole && self.spill(&mut carry)? {
             self.set_partial(false)?;
         }
         applied
+    }
+
+    /// Writes what a failed catch-up carried from its written chunks:
+    /// the index runs it held and the updated leads it had not written.
+    /// `false` when the held runs are ahead of the chunks written.
+    fn spill(&self, carry: &mut Carry) -> Result<bool, LedgerError> {
+        if !carry.index.spill(&self.store)? {
+            return Ok(false);
+        }
+        if !carry.updated.is_empty() {
+            let batch = Overlay::carrying(&self.store, &carry.updated)
+                .into_batch()
+                .map_err(projection::ProjectionError::from)?;
+            self.store.write_each(batch)?;
+            carry.updated.clear();
+        }
+        Ok(true)
     }
 
     /// Writes the `partial` marker and makes it durable before any chunk
@@ -575,12 +595,12 @@ impl<S: Store> Ledger<S> {
         end: u64,
         progress: &dyn Progress,
         partial: &mut Partial,
-        held: &mut projection::index::Held,
+        carry: &mut Carry,
     ) -> Result<(), LedgerError> {
         let mut next = begin;
         let mut n_chunks = 0;
         while next < end {
-            let mut ov = Overlay::new(&self.store);
+            let mut ov = Overlay::carrying(&self.store, &carry.updated);
             let chunk_begin = next;
             // A chunk never crosses the end of a lead index range, so the
             // index's runs do not depend on where chunks fall.
@@ -626,7 +646,12 @@ impl<S: Store> Ledger<S> {
                 codec::encode(&next)?,
             );
             let index_writes = ov.take_index();
-            let mut batch = ov.into_batch().map_err(projection::ProjectionError::from)?;
+            // Updated leads are carried to a later chunk of this catch-up
+            // (up to a bound), and written with its last.
+            let carrying = next < end && carry.updated.len() < CARRIED_LEADS;
+            let (mut batch, updated) = ov
+                .into_batch_carrying(carrying)
+                .map_err(projection::ProjectionError::from)?;
             projection::index::flush(
                 &self.store,
                 &mut batch,
@@ -634,7 +659,7 @@ impl<S: Store> Ledger<S> {
                 chunk_begin,
                 next,
                 index_writes,
-                held,
+                &mut carry.index,
             )?;
             {
                 // The chunk and the marker that goes with it change
@@ -642,7 +667,7 @@ impl<S: Store> Ledger<S> {
                 let mut marker = self.view.write();
                 if next >= end && *partial == Partial::Unmarked {
                     self.store.write(batch)?;
-                    held.written();
+                    carry.written(carrying, updated);
                 } else {
                     if *partial == Partial::Unmarked {
                         self.set_partial(true)?;
@@ -650,7 +675,7 @@ impl<S: Store> Ledger<S> {
                     *partial = Partial::Torn;
                     self.store.write_each(batch)?;
                     *partial = Partial::Whole;
-                    held.written();
+                    carry.written(carrying, updated);
                     if next >= end {
                         self.set_partial(false)?;
                         *partial = Partial::Unmarked;
@@ -670,6 +695,32 @@ impl<S: Store> Ledger<S> {
         Ok(())
     }
 }
+
+/// What a catch-up of several chunks carries from one chunk to a later
+/// one instead of writing it with its own ([`Ledger::apply_feed`]).
+struct Carry {
+    /// Level-0 index runs whose group a later chunk merges.
+    index: projection::index::Held,
+    /// Updated leads' events (`Overlay::carrying`).
+    updated: projection::overlay::Updated,
+}
+
+impl Carry {
+    /// A chunk's batch is written: what it carried (`carrying`) joins
+    /// what earlier chunks did, or what they did was written with it.
+    fn written(&mut self, carrying: bool, updated: projection::overlay::Updated) {
+        self.index.written();
+        if carrying {
+            self.updated.extend(updated);
+        } else {
+            self.updated.clear();
+        }
+    }
+}
+
+/// Updated leads a catch-up carries at most before a chunk writes them
+/// all (about 90 bytes each in memory).
+const CARRIED_LEADS: usize = 1 << 17;
 
 /// Where a catch-up stands with the `partial` marker
 /// ([`Ledger::apply_feed`]).

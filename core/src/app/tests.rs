@@ -631,7 +631,7 @@ fn a_commit_right_after_its_preview_skips_the_staleness_reads() {
         l.commit(p.import_id, "t", &NoProgress).unwrap();
         reads() - before
     };
-    // Once, so that every record is at version 2 (kept under its own key)
+    // Once, so that every record is at version 2 (kept in a page of updated leads)
     // for both commits compared.
     reads_of_commit("Springfield", &|| {});
     let right_after = reads_of_commit("Ogdenville", &|| {});
@@ -950,6 +950,66 @@ fn a_catch_up_failing_between_chunks_writes_the_index_runs_it_held() {
         clean.projection_digest().unwrap()
     );
     assert_eq!(broken.leads(None, 0, 0).unwrap().total, 400);
+    assert!(broken.verify().unwrap().ok);
+}
+
+/// A catch-up of many updates carries the updated leads from chunk to
+/// chunk instead of writing each chunk's (`Overlay::carrying`). One that
+/// fails between chunks writes what it carried before it removes its
+/// `partial` marker, and the next catch-up goes on from the checkpoint to
+/// the bytes of a ledger that never failed.
+#[test]
+fn a_catch_up_failing_between_chunks_writes_the_updated_leads_it_carried() {
+    let clean = ledger(8);
+    let broken = ledger(8);
+    let mut update = String::from("Lead Name,Export Value,City\n");
+    for i in 0..400 {
+        update.push_str(&format!("Lead {i},E{i},Town {i}\n"));
+    }
+    for l in [&clean, &broken] {
+        for csv in [numbered_leads_csv(400), update.clone()] {
+            let p = preview(l, &csv);
+            l.commit(p.import_id, "tester", &NoProgress).unwrap();
+        }
+    }
+    assert_eq!(clean.import_state(2).unwrap().counts.update, 400);
+    // Take out a block of the update commit's events, past its first
+    // hundred updates.
+    let first_update = broken.import_state(2).unwrap().preview_seqs.1 + 1;
+    let blocks = event_blocks(&broken);
+    let block = blocks
+        .windows(2)
+        .find(|pair| block_last_seq(&pair[0].0) >= first_update + 100)
+        .unwrap()[1]
+        .clone();
+    let mut batch = crate::store::WriteBatch::default();
+    batch.remove(Table::Events, block.0.clone());
+    crate::store::Store::write(&broken.store, batch).unwrap();
+    let failed = broken.rebuild(&NoProgress);
+    assert!(
+        matches!(&failed, Err(LedgerError::Corrupt(m)) if m.contains("missing")),
+        "{failed:?}"
+    );
+    let marker = crate::store::Store::get(
+        &broken.store,
+        Table::ProjMeta,
+        crate::projection::keys::PARTIAL,
+    )
+    .unwrap();
+    assert_eq!(marker, None, "the chunks written are whole");
+    assert!(broken.checkpoint().unwrap() > first_update + 50);
+    let mut batch = crate::store::WriteBatch::default();
+    batch.put(Table::Events, block.0, block.1);
+    crate::store::Store::write(&broken.store, batch).unwrap();
+    let revoke = || crate::event::Event::TokenRevoked {
+        name: "nobody".into(),
+    };
+    clean.append_one("t", revoke()).unwrap();
+    broken.append_one("t", revoke()).unwrap();
+    assert_eq!(
+        broken.projection_digest().unwrap(),
+        clean.projection_digest().unwrap()
+    );
     assert!(broken.verify().unwrap().ok);
 }
 

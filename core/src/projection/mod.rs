@@ -38,7 +38,8 @@ use records::{CommitInfo, ImportState, ImportStatus, TokenRecord};
 /// in pages of 64.
 /// 9: an updated lead is kept as the sequence numbers of its events too.
 /// 10: a Bloom filter's bits are placed by multiply-shift, not remainder.
-pub const LAYOUT_VERSION: u32 = 10;
+/// 11: updated leads are kept in pages of 64 too (`r` + page number).
+pub const LAYOUT_VERSION: u32 = 11;
 
 /// The type tag of the one event that changes no projection
 /// (`RowValidated`: the frozen plan stays in the log).

@@ -5,9 +5,11 @@
 //! Leads are buffered in the two forms of [`super::leads`]: a lead at
 //! version 1 as the sequence numbers of its events (a created lead with a
 //! contact, a communication and an opportunity is touched by four events in
-//! a row, each adding one number), an updated lead as its whole record.
-//! They are encoded once, when the chunk becomes a batch: the numbers into
-//! their pages, updated records under their own keys.
+//! a row, each adding one number), an updated lead as the sequence
+//! numbers of all its events. They are encoded once, when the chunk
+//! becomes a batch: each into its page (version-1 leads) or its page of
+//! updated leads, which a catch-up of several chunks may carry to a later
+//! chunk ([`Overlay::carrying`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,9 +25,13 @@ pub struct Overlay<'a> {
     writes: HashMap<Table, HashMap<Vec<u8>, Option<Vec<u8>>>>,
     /// Leads at version 1 to write into their pages: their events.
     paged: BTreeMap<CrmId, Vec<u64>>,
-    /// The events of updated leads (version > 1), to write under their
-    /// own keys.
-    updated: HashMap<CrmId, Vec<u64>>,
+    /// The events of updated leads (version > 1), to write into their
+    /// pages of updated leads.
+    updated: Updated,
+    /// Updated leads that earlier chunks of the same catch-up projected
+    /// but did not write (see [`Overlay::carrying`]): read before the
+    /// store, never changed here.
+    carried: Option<&'a Updated>,
     /// Lead index writes in the order they were made (a later write of a
     /// key wins), written as runs by [`super::index::flush`]. A list
     /// sorted once when taken: inserting each into a map was half of
@@ -58,6 +64,9 @@ pub enum OverlayError {
     Codec(#[from] CodecError),
 }
 
+/// Updated leads' events by CRM ID, as their pages keep them.
+pub type Updated = HashMap<CrmId, Vec<u64>>;
+
 impl<'a> Overlay<'a> {
     pub fn new(store: &'a dyn Store) -> Self {
         Overlay {
@@ -65,10 +74,30 @@ impl<'a> Overlay<'a> {
             writes: HashMap::new(),
             paged: BTreeMap::new(),
             updated: HashMap::new(),
+            carried: None,
             index: Vec::new(),
             counters: Vec::new(),
             events: None,
         }
+    }
+
+    /// An overlay over the store and the updated leads that earlier
+    /// chunks of a catch-up carried instead of writing them
+    /// ([`Overlay::into_batch_carrying`]). The updates of a large import
+    /// are spread over most pages of updated leads, so a catch-up that
+    /// wrote each chunk's read and wrote most pages again for every chunk
+    /// (a 1M rebuild's 105k updates: 51 chunks); carried, each page is
+    /// read and written once, by a later chunk.
+    pub fn carrying(store: &'a dyn Store, carried: &'a Updated) -> Self {
+        Overlay {
+            carried: Some(carried),
+            ..Overlay::new(store)
+        }
+    }
+
+    /// A lead's events as an earlier chunk of this catch-up left them.
+    fn carried(&self, crm_id: CrmId) -> Option<Vec<u64>> {
+        self.carried.and_then(|c| c.get(&crm_id)).cloned()
     }
 
     /// The u64 under `key` in `table` (0 when there is none), buffered
@@ -132,7 +161,11 @@ impl<'a> Overlay<'a> {
             return Ok(true);
         }
         if !self.paged.contains_key(&crm_id) {
-            if let Some(mut history) = leads::load_updated(self.store, crm_id)? {
+            let updated = match self.carried(crm_id) {
+                Some(history) => Some(history),
+                None => leads::load_updated(self.store, crm_id)?,
+            };
+            if let Some(mut history) = updated {
                 history.push(seq);
                 self.updated.insert(crm_id, history);
                 return Ok(true);
@@ -156,12 +189,15 @@ impl<'a> Overlay<'a> {
     /// lead. A version-1 lead stays buffered for its page as it is: the
     /// page keeps it even once the lead is updated.
     pub fn take_history(&mut self, crm_id: CrmId) -> Result<Option<Vec<u64>>, OverlayError> {
-        Ok(match self.updated.remove(&crm_id) {
-            Some(history) => Some(history),
-            None => match self.paged.get(&crm_id) {
-                Some(history) => Some(history.clone()),
-                None => leads::load_history(self.store, crm_id)?,
-            },
+        if let Some(history) = self.updated.remove(&crm_id) {
+            return Ok(Some(history));
+        }
+        if let Some(history) = self.carried(crm_id) {
+            return Ok(Some(history));
+        }
+        Ok(match self.paged.get(&crm_id) {
+            Some(history) => Some(history.clone()),
+            None => leads::load_history(self.store, crm_id)?,
         })
     }
 
@@ -254,6 +290,16 @@ impl<'a> Overlay<'a> {
     /// Lead index writes are not part of it: take them first
     /// ([`Overlay::take_index`]).
     pub fn into_batch(self) -> Result<WriteBatch, OverlayError> {
+        Ok(self.into_batch_carrying(false)?.0)
+    }
+
+    /// [`Overlay::into_batch`] for a chunk of a catch-up that carries
+    /// updated leads: with `carry`, this chunk's updated leads are
+    /// returned (for the caller to add to what it carries once the batch
+    /// is written) instead of written; without, they are written and so
+    /// is every carried lead this chunk did not change, and nothing is
+    /// returned.
+    pub fn into_batch_carrying(self, carry: bool) -> Result<(WriteBatch, Updated), OverlayError> {
         debug_assert!(self.index.is_empty(), "index writes were not taken");
         let mut batch = WriteBatch::default();
         let mut writes = self.writes;
@@ -267,12 +313,36 @@ impl<'a> Overlay<'a> {
             .into_iter()
             .flat_map(|(table, writes)| writes.into_iter().map(move |(k, v)| ((table, k), v)))
             .collect();
-        ops.reserve(self.updated.len() + self.paged.len() / leads::PAGE_SIZE as usize + 1);
-        for (crm_id, history) in self.updated {
-            ops.push((
-                (Table::Leads, leads::current_key(crm_id)),
-                Some(crate::codec::encode(&history)?),
-            ));
+        let mut updated = self.updated;
+        if !carry {
+            // By page of updated leads: this chunk's, and those carried
+            // from earlier chunks that this one did not change, added to
+            // what the store's page keeps.
+            let mut by_page: BTreeMap<u64, Vec<(CrmId, &[u64])>> = BTreeMap::new();
+            let carried = self.carried.into_iter().flatten();
+            for (crm_id, history) in carried.filter(|(id, _)| !updated.contains_key(id)) {
+                by_page
+                    .entry(leads::page_of(*crm_id))
+                    .or_default()
+                    .push((*crm_id, history));
+            }
+            for (crm_id, history) in &updated {
+                by_page
+                    .entry(leads::page_of(*crm_id))
+                    .or_default()
+                    .push((*crm_id, history));
+            }
+            for (page_no, entries) in by_page {
+                let mut page = leads::load_updated_page(self.store, page_no)?;
+                for (crm_id, history) in entries {
+                    page.put(crm_id, history)?;
+                }
+                ops.push((
+                    (Table::Leads, leads::updated_key(page_no)),
+                    Some(page.encode()?),
+                ));
+            }
+            updated.clear();
         }
         let mut leads = self.paged.into_iter().peekable();
         let mut in_page: Vec<(CrmId, Vec<u64>)> = Vec::with_capacity(leads::PAGE_SIZE as usize);
@@ -311,7 +381,7 @@ impl<'a> Overlay<'a> {
                 None => batch.remove(table, key),
             }
         }
-        Ok(batch)
+        Ok((batch, updated))
     }
 }
 
@@ -348,6 +418,45 @@ mod tests {
             ]
         );
         assert!(ov.take_index().is_empty());
+    }
+
+    /// A chunk that carries updated leads reads what earlier chunks
+    /// carried before the store and writes no lead key; the chunk that
+    /// stops carrying writes its own and every carried lead.
+    #[test]
+    fn carried_updated_leads_are_read_first_and_written_when_carrying_ends() {
+        let store = MemStore::new();
+        let mut seed = WriteBatch::default();
+        let mut page = LeadPage::default();
+        page.put(7, &[1, 5]).unwrap();
+        seed.put(Table::Leads, leads::updated_key(0), page.encode().unwrap());
+        store.write(seed).unwrap();
+        let mut carried = Updated::new();
+        carried.insert(7, vec![1, 5, 9]);
+        carried.insert(8, vec![2, 6]);
+
+        let mut ov = Overlay::carrying(&store, &carried);
+        assert!(ov.add_sub(12, 7).unwrap());
+        let (batch, updated) = ov.into_batch_carrying(true).unwrap();
+        assert!(batch.is_empty(), "nothing written while carrying");
+        assert_eq!(updated.len(), 1);
+        assert_eq!(updated.get(&7), Some(&vec![1, 5, 9, 12]));
+        carried.extend(updated);
+
+        let mut ov = Overlay::carrying(&store, &carried);
+        assert_eq!(ov.take_history(8).unwrap(), Some(vec![2, 6]));
+        ov.put_updated(8, vec![2, 6, 13]);
+        let (batch, rest) = ov.into_batch_carrying(false).unwrap();
+        assert!(rest.is_empty());
+        store.write(batch).unwrap();
+        assert_eq!(
+            leads::load_updated(&store, 7).unwrap(),
+            Some(vec![1, 5, 9, 12])
+        );
+        assert_eq!(
+            leads::load_updated(&store, 8).unwrap(),
+            Some(vec![2, 6, 13])
+        );
     }
 
     #[test]
