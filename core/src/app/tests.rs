@@ -919,38 +919,8 @@ fn a_catch_up_failing_between_chunks_writes_the_index_runs_it_held() {
         })
         .unwrap()[1]
         .clone();
-    let mut batch = crate::store::WriteBatch::default();
-    batch.remove(Table::Events, block.0.clone());
-    crate::store::Store::write(&broken.store, batch).unwrap();
-    let failed = broken.rebuild(&NoProgress);
-    assert!(
-        matches!(&failed, Err(LedgerError::Corrupt(m)) if m.contains("missing")),
-        "{failed:?}"
-    );
-    let marker = crate::store::Store::get(
-        &broken.store,
-        Table::ProjMeta,
-        crate::projection::keys::PARTIAL,
-    )
-    .unwrap();
-    assert_eq!(marker, None, "the chunks written are whole");
-    assert!(broken.checkpoint().unwrap() > first_lead + 100);
-    // The block back, the next append's catch-up goes on from the
-    // checkpoint (no rebuild: the marker is gone).
-    let mut batch = crate::store::WriteBatch::default();
-    batch.put(Table::Events, block.0, block.1);
-    crate::store::Store::write(&broken.store, batch).unwrap();
-    let revoke = || crate::event::Event::TokenRevoked {
-        name: "nobody".into(),
-    };
-    clean.append_one("t", revoke()).unwrap();
-    broken.append_one("t", revoke()).unwrap();
-    assert_eq!(
-        broken.projection_digest().unwrap(),
-        clean.projection_digest().unwrap()
-    );
+    rebuild_failing_at_then_going_on(&clean, &broken, block, first_lead + 100);
     assert_eq!(broken.leads(None, 0, 0).unwrap().total, 400);
-    assert!(broken.verify().unwrap().ok);
 }
 
 /// A catch-up of many updates carries the updated leads from chunk to
@@ -982,6 +952,20 @@ fn a_catch_up_failing_between_chunks_writes_the_updated_leads_it_carried() {
         .find(|pair| block_last_seq(&pair[0].0) >= first_update + 100)
         .unwrap()[1]
         .clone();
+    rebuild_failing_at_then_going_on(&clean, &broken, block, first_update + 50);
+}
+
+/// Takes `block` out of `broken`'s log and has a rebuild fail at it,
+/// between chunks: the `partial` marker goes (the chunks written are
+/// whole) with the checkpoint past `past`. Then puts the block back: the
+/// next append's catch-up goes on from the checkpoint (no rebuild) to the
+/// bytes of `clean`, the same ledger that never failed.
+fn rebuild_failing_at_then_going_on(
+    clean: &Ledger<MemStore>,
+    broken: &Ledger<MemStore>,
+    block: (Vec<u8>, Vec<u8>),
+    past: u64,
+) {
     let mut batch = crate::store::WriteBatch::default();
     batch.remove(Table::Events, block.0.clone());
     crate::store::Store::write(&broken.store, batch).unwrap();
@@ -997,7 +981,7 @@ fn a_catch_up_failing_between_chunks_writes_the_updated_leads_it_carried() {
     )
     .unwrap();
     assert_eq!(marker, None, "the chunks written are whole");
-    assert!(broken.checkpoint().unwrap() > first_update + 50);
+    assert!(broken.checkpoint().unwrap() > past);
     let mut batch = crate::store::WriteBatch::default();
     batch.put(Table::Events, block.0, block.1);
     crate::store::Store::write(&broken.store, batch).unwrap();

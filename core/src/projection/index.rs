@@ -656,10 +656,6 @@ impl Held {
         self.torn = false;
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.runs.is_empty()
-    }
-
     /// Writes the held runs as the level-0 runs the chunks written so far
     /// would have left, so the stored index is whole at the checkpoint.
     /// `false` (and nothing written) when a chunk's flush changed them and

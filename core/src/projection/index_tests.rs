@@ -33,7 +33,7 @@ fn project_held(
             return next;
         }
         if every > 0 && i % every == 0 {
-            assert!(held.is_empty(), "a run held past its catch-up");
+            assert!(held.runs.is_empty(), "a run held past its catch-up");
             let last = (i + every).min(chunks.len());
             let until = next + chunks[i..last].iter().map(|(l, _)| l.max(&1)).sum::<u64>();
             held = Held::until(until);
@@ -66,7 +66,7 @@ fn project_held(
         }
         next = end;
     }
-    assert!(held.is_empty(), "a run held past the last catch-up");
+    assert!(held.runs.is_empty(), "a run held past the last catch-up");
     next
 }
 

@@ -69,9 +69,3 @@ pub fn import_by_hash(hash: &Hash) -> Vec<u8> {
 pub fn token(name: &str) -> Vec<u8> {
     name.as_bytes().to_vec()
 }
-
-/// Reads a big-endian u64 from the last 8 bytes of a key.
-pub fn tail_u64(key: &[u8]) -> Option<u64> {
-    let tail: [u8; 8] = key.get(key.len().checked_sub(8)?..)?.try_into().ok()?;
-    Some(u64::from_be_bytes(tail))
-}

@@ -343,22 +343,56 @@ pub fn read_with(
 /// each replaced by its updated record where there is one.
 pub fn scan(store: &dyn Store) -> LeadScan<'_> {
     LeadScan {
-        pages: store.scan(Table::Leads, &[PAGE], &[PAGE]),
-        currents: store.scan(Table::Leads, &[CURRENT], &[CURRENT]),
-        in_currents: std::collections::VecDeque::new(),
-        in_page: std::collections::VecDeque::new(),
+        pages: PageEntries::new(store, PAGE),
+        currents: PageEntries::new(store, CURRENT).peekable(),
         events: EventReader::new(store),
         failed: false,
     }
 }
 
+/// The entries of every page under one prefix (lead pages, or pages of
+/// updated leads), a lead at a time, in CRM ID order: each lead's events
+/// as its page keeps them, encoded.
+struct PageEntries<'a> {
+    pages: ScanIter<'a>,
+    /// The rest of the page read last.
+    in_page: std::collections::VecDeque<(CrmId, Vec<u8>)>,
+}
+
+impl<'a> PageEntries<'a> {
+    fn new(store: &'a dyn Store, prefix: u8) -> Self {
+        PageEntries {
+            pages: store.scan(Table::Leads, &[prefix], &[prefix]),
+            in_page: std::collections::VecDeque::new(),
+        }
+    }
+}
+
+impl Iterator for PageEntries<'_> {
+    type Item = Result<(CrmId, Vec<u8>), StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(entry) = self.in_page.pop_front() {
+                return Some(Ok(entry));
+            }
+            let page = self.pages.next()?.and_then(|(_, bytes)| {
+                LeadPage::decode(&bytes).map_err(|e| corrupt("lead page", e))
+            });
+            match page {
+                Ok(page) => self
+                    .in_page
+                    .extend(page.leads.into_iter().map(|(id, b)| (id, b.into_vec()))),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
 /// The iterator of [`scan`].
 pub struct LeadScan<'a> {
-    pages: ScanIter<'a>,
-    currents: ScanIter<'a>,
-    /// The rest of the page of updated leads read last.
-    in_currents: std::collections::VecDeque<(CrmId, Vec<u8>)>,
-    in_page: std::collections::VecDeque<(CrmId, Vec<u8>)>,
+    pages: PageEntries<'a>,
+    currents: std::iter::Peekable<PageEntries<'a>>,
     events: EventReader<'a>,
     failed: bool,
 }
@@ -368,41 +402,26 @@ impl LeadScan<'_> {
     /// a subset of the paged ones, in the same order.
     fn current_of(&mut self, crm_id: CrmId) -> Result<Option<Vec<u8>>, StoreError> {
         loop {
-            if self.in_currents.is_empty() {
-                let Some(entry) = self.currents.next() else {
-                    return Ok(None);
-                };
-                let (_, bytes) = entry?;
-                let page = LeadPage::decode(&bytes).map_err(|e| corrupt("lead page", e))?;
-                self.in_currents
-                    .extend(page.leads.into_iter().map(|(id, b)| (id, b.into_vec())));
-                continue;
+            let id = match self.currents.peek() {
+                None => return Ok(None),
+                Some(Err(_)) => return self.currents.next().transpose().map(|_| None),
+                Some(Ok((id, _))) => *id,
+            };
+            if id > crm_id {
+                return Ok(None);
             }
-            match self.in_currents.front() {
-                Some((id, _)) if *id > crm_id => return Ok(None),
-                Some((id, _)) if *id == crm_id => {
-                    return Ok(self.in_currents.pop_front().map(|(_, history)| history))
-                }
-                _ => {
-                    self.in_currents.pop_front();
-                }
+            let taken = self.currents.next().transpose()?;
+            if id == crm_id {
+                return Ok(taken.map(|(_, history)| history));
             }
         }
     }
 
     fn step(&mut self) -> Result<Option<LeadRecord>, StoreError> {
-        while self.in_page.is_empty() {
-            let Some(entry) = self.pages.next() else {
-                return Ok(None);
-            };
-            let (_, bytes) = entry?;
-            let page = LeadPage::decode(&bytes).map_err(|e| corrupt("lead page", e))?;
-            self.in_page
-                .extend(page.leads.into_iter().map(|(id, b)| (id, b.into_vec())));
-        }
-        let Some((crm_id, history)) = self.in_page.pop_front() else {
+        let Some(entry) = self.pages.next() else {
             return Ok(None);
         };
+        let (crm_id, history) = entry?;
         let decode_err = |e| corrupt(&format!("lead {crm_id}"), e);
         let history: Vec<u64> = match self.current_of(crm_id)? {
             Some(bytes) => codec::decode(&bytes).map_err(decode_err)?,
