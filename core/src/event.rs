@@ -288,6 +288,18 @@ pub enum Event {
         sub: SubKind,
         plan: u64,
     },
+    /// Schema 2 of `PreviewSummarised`: also the blake3 digest of the plan
+    /// the preview staged for its commit (each row's head, and what
+    /// committing a planned create needs of its plan row; see
+    /// `app::plan::StagedRow`). A commit that follows its preview directly
+    /// reads the staged plan instead of the plan rows, once its digest is
+    /// this one; `ledger verify` proves it equal to the plan rows.
+    PreviewSummarisedStaged {
+        import_id: ImportId,
+        counts: PreviewCounts,
+        file_issues: Vec<Issue>,
+        staged_plan: Hash,
+    },
 }
 
 /// The sub-records a row can create with its lead.
@@ -335,6 +347,7 @@ impl Event {
             Event::TokenRevoked { .. } => "TokenRevoked",
             Event::LeadCreatedAsPlanned { .. } => return ("LeadCreated", 2),
             Event::SubCreatedAsPlanned { sub, .. } => return (sub.type_tag(), 2),
+            Event::PreviewSummarisedStaged { .. } => return ("PreviewSummarised", 2),
         };
         (tag, 1)
     }
@@ -366,6 +379,7 @@ impl Event {
             Event::FileReceived { import_id, .. }
             | Event::RowValidated { import_id, .. }
             | Event::PreviewSummarised { import_id, .. }
+            | Event::PreviewSummarisedStaged { import_id, .. }
             | Event::LeadCreated { import_id, .. }
             | Event::LeadUpdated { import_id, .. }
             | Event::ContactCreated { import_id, .. }
@@ -674,6 +688,15 @@ impl PlannedCreate {
             export_value: field_text(fields, crate::catalogue::ids::EXPORT_VALUE),
             subs: subs.map(|s| s.is_some()),
         }
+    }
+
+    /// The mask of the fields a planned create writes: bit `f` for each
+    /// field `f` of the lead and of its sub-records.
+    pub fn touched(fields: &Fields, subs: [Option<&Fields>; 3]) -> u64 {
+        std::iter::once(fields)
+            .chain(subs.into_iter().flatten())
+            .flat_map(|list| list.iter())
+            .fold(0u64, |mask, (f, _)| mask | 1u64 << f.0)
     }
 
     /// The events that committing it makes: the lead, then its contact,

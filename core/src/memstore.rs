@@ -2,9 +2,9 @@
 //! wants a throwaway ledger. Same contract as the sled store: batches are
 //! atomic (one lock), `flush` is a no-op because nothing is durable.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{Cursor, Read};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use crate::store::{BlobReader, BlobRef, ScanIter, Spool, Store, StoreError, Table, WriteBatch};
 
@@ -14,6 +14,7 @@ type Tables = BTreeMap<Table, BTreeMap<Vec<u8>, Vec<u8>>>;
 pub struct MemStore {
     tables: RwLock<Tables>,
     blobs: RwLock<BTreeMap<[u8; 32], Vec<u8>>>,
+    staged: Staged,
 }
 
 impl MemStore {
@@ -105,12 +106,45 @@ impl Store for MemStore {
     }
 
     fn spool(&self) -> Result<Box<dyn Spool>, StoreError> {
-        Ok(Box::new(MemSpool(Vec::new())))
+        Ok(Box::new(MemSpool(Vec::new(), None)))
+    }
+
+    fn staging(&self) -> Result<Box<dyn Spool>, StoreError> {
+        Ok(Box::new(MemSpool(
+            Vec::new(),
+            Some(Arc::clone(&self.staged)),
+        )))
+    }
+
+    fn open_staged(&self, name: &str) -> Result<Option<Box<dyn Read + Send>>, StoreError> {
+        let staged = self.staged.read().unwrap_or_else(|p| p.into_inner());
+        Ok(staged
+            .get(name)
+            .map(|bytes| Box::new(Cursor::new(bytes.clone())) as Box<dyn Read + Send>))
+    }
+
+    fn clear_staged(&self) -> Result<(), StoreError> {
+        self.staged
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        Ok(())
     }
 }
 
-/// A [`Spool`] in memory: the in-memory store keeps nothing on disk.
-pub struct MemSpool(Vec<u8>);
+impl MemStore {
+    /// The staged files, by name (for tests that damage or remove one).
+    pub fn staged(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Vec<u8>>> {
+        self.staged.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The staged files of a [`MemStore`].
+type Staged = Arc<RwLock<HashMap<String, Vec<u8>>>>;
+
+/// A [`Spool`] in memory: the in-memory store keeps nothing on disk. One
+/// from [`Store::staging`] keeps its bytes in the store's staged files.
+pub struct MemSpool(Vec<u8>, Option<Staged>);
 
 impl std::io::Write for MemSpool {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -124,6 +158,16 @@ impl std::io::Write for MemSpool {
 
 impl Spool for MemSpool {
     fn into_reader(self: Box<Self>) -> Result<Box<dyn Read + Send>, StoreError> {
+        Ok(Box::new(Cursor::new(self.0)))
+    }
+
+    fn keep(self: Box<Self>, name: &str) -> Result<Box<dyn Read + Send>, StoreError> {
+        if let Some(staged) = &self.1 {
+            staged
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(name.to_string(), self.0.clone());
+        }
         Ok(Box::new(Cursor::new(self.0)))
     }
 }

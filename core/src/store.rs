@@ -134,6 +134,18 @@ impl<R: BlobReader + ?Sized> BlobReader for Box<R> {
 pub trait Spool: Write + Send {
     /// Ends the writing and reads what was written, from the start.
     fn into_reader(self: Box<Self>) -> Result<Box<dyn Read + Send>, StoreError>;
+
+    /// [`Spool::into_reader`], and the file stays, under `name`, for a
+    /// later command to read ([`Store::open_staged`]), replacing one of
+    /// that name. Only a spool from [`Store::staging`] can stay; another
+    /// is read back and gone, as with `into_reader`. Not flushed: a staged
+    /// file is a shortcut that its reader checks before trusting it (a
+    /// preview's staged plan, checked against the digest its summary event
+    /// records), never the only copy of anything.
+    fn keep(self: Box<Self>, name: &str) -> Result<Box<dyn Read + Send>, StoreError> {
+        let _ = name;
+        self.into_reader()
+    }
 }
 
 /// Why the store failed. Every variant is a failure of the machine, not of
@@ -212,4 +224,21 @@ pub trait Store: Send + Sync {
     /// A new, empty [`Spool`] (on disk for a real store: its size grows
     /// with the rows, and memory must not).
     fn spool(&self) -> Result<Box<dyn Spool>, StoreError>;
+
+    /// A new, empty [`Spool`] that may be kept for a later command
+    /// ([`Spool::keep`]). An engine that keeps nothing gives a plain one.
+    fn staging(&self) -> Result<Box<dyn Spool>, StoreError> {
+        self.spool()
+    }
+
+    /// The staged file kept under `name`, if there is one.
+    fn open_staged(&self, name: &str) -> Result<Option<Box<dyn Read + Send>>, StoreError> {
+        let _ = name;
+        Ok(None)
+    }
+
+    /// Removes every staged file.
+    fn clear_staged(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }

@@ -64,6 +64,8 @@ impl Default for StoreOptions {
 pub struct SledStore {
     dir: PathBuf,
     files: PathBuf,
+    /// Staged files (`DIR/staged`): a preview's plan, kept for its commit.
+    staged: PathBuf,
     db: sled::Db,
     /// The three sled trees: see [`place`]. Behind a lock only because
     /// [`Store::clear_all`] replaces the projections tree with a new one.
@@ -95,10 +97,14 @@ impl SledStore {
             .map_err(from_sled)?;
         // sled holds the lock now: no other writer can be mid-upload.
         blob::remove_stale_temps(&files)?;
+        let staged = dir.join("staged");
+        std::fs::create_dir_all(&staged).map_err(|e| io("cannot create", &staged, e))?;
+        spool::remove_stale_staging(&staged)?;
         tracing::debug!(dir = %dir.display(), cache_bytes = opts.cache_bytes, "store opened");
         Ok(SledStore {
             dir: dir.to_path_buf(),
             files,
+            staged,
             db,
             trees: RwLock::new(trees),
         })
@@ -111,9 +117,13 @@ impl SledStore {
 
     /// Bytes used on disk by the database and the stored files.
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
-        dir_size(&self.dir.join("db"))?
-            .checked_add(dir_size(&self.files)?)
-            .ok_or_else(|| StoreError::Io("size overflow".to_string()))
+        let mut total = 0u64;
+        for dir in [self.dir.join("db"), self.files.clone(), self.staged.clone()] {
+            total = total
+                .checked_add(dir_size(&dir)?)
+                .ok_or_else(|| StoreError::Io("size overflow".to_string()))?;
+        }
+        Ok(total)
     }
 
     fn trees(&self) -> RwLockReadGuard<'_, Vec<sled::Tree>> {
@@ -279,6 +289,18 @@ impl Store for SledStore {
 
     fn spool(&self) -> Result<Box<dyn Spool>, StoreError> {
         spool::FileSpool::create(&self.files)
+    }
+
+    fn staging(&self) -> Result<Box<dyn Spool>, StoreError> {
+        spool::FileSpool::staging(&self.staged)
+    }
+
+    fn open_staged(&self, name: &str) -> Result<Option<Box<dyn Read + Send>>, StoreError> {
+        spool::open_staged(&self.staged, name)
+    }
+
+    fn clear_staged(&self) -> Result<(), StoreError> {
+        spool::remove_all(&self.staged)
     }
 }
 

@@ -211,3 +211,54 @@ fn a_spool_reads_back_what_was_written_and_leaves_no_file() {
     );
     assert_eq!(files(dir.path()), 0);
 }
+
+/// A staging spool kept under a name is there for a later open of the
+/// store to read (not while it is written, under its temporary name); one
+/// dropped unkept, or left by a process that stopped while writing it, is
+/// gone; `clear_staged` removes the kept ones and spares the ones still
+/// being written.
+#[test]
+fn a_kept_staging_spool_is_read_by_a_later_open_and_cleared() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let staged = |dir: &std::path::Path| {
+        let mut names: Vec<String> = std::fs::read_dir(dir.join("staged"))
+            .expect("staged")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let read_all = |mut r: Box<dyn Read + Send>| {
+        let mut back = Vec::new();
+        r.read_to_end(&mut back).expect("read");
+        back
+    };
+    {
+        let store = SledStore::open(dir.path(), StoreOptions::default()).expect("open");
+        let mut kept = store.staging().expect("staging");
+        kept.write_all(b"the plan").expect("write");
+        assert!(store.open_staged("plan-1").expect("open").is_none());
+        assert_eq!(read_all(kept.keep("plan-1").expect("keep")), b"the plan");
+        let mut unkept = store.staging().expect("staging");
+        unkept.write_all(b"another").expect("write");
+        assert_eq!(read_all(unkept.into_reader().expect("reader")), b"another");
+        assert_eq!(staged(dir.path()), ["plan-1"]);
+        // A spool being written when the process stops.
+        let mut cut = store.staging().expect("staging");
+        cut.write_all(b"cut").expect("write");
+        std::mem::forget(cut);
+        assert_eq!(staged(dir.path()).len(), 2);
+    }
+    let store = reopen(dir.path());
+    assert_eq!(staged(dir.path()), ["plan-1"]);
+    let plan = store.open_staged("plan-1").expect("open").expect("kept");
+    assert_eq!(read_all(plan), b"the plan");
+    assert!(store.open_staged("../db").expect("open").is_none());
+    let mut writing = store.staging().expect("staging");
+    store.clear_staged().expect("clear");
+    assert!(store.open_staged("plan-1").expect("open").is_none());
+    writing.write_all(b"still").expect("write");
+    assert_eq!(read_all(writing.keep("plan-2").expect("keep")), b"still");
+    assert_eq!(staged(dir.path()), ["plan-2"]);
+}

@@ -332,3 +332,44 @@ fn imports_show_answers_the_preview_and_the_commit_as_they_were_given() {
     assert!(out.stdout.contains("committed import"), "{}", out.stdout);
     assert!(out.stdout.contains("Gamma"), "{}", out.stdout);
 }
+
+/// A preview of creates stages its plan for the commit in
+/// `DIR/staged`; the commit right after reads it instead of the plan rows
+/// once its digest is the one the preview recorded, and removes it. A
+/// staged file damaged in between is read past: the commit reads the plan
+/// from the log and commits exactly the same.
+#[test]
+fn a_commit_reads_past_a_damaged_staged_plan() {
+    let staged = |env: &Env| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(env.data_dir().join("staged"))
+            .expect("staged dir")
+            .map(|e| e.expect("entry").path())
+            .collect()
+    };
+    let mut text = String::from("Lead Name,Export Value,City\n");
+    for i in 0..300 {
+        text.push_str(&format!("Lead {i},E{i},Paris\n"));
+    }
+    let mut answers = Vec::new();
+    for damage in [false, true] {
+        let env = Env::new();
+        let file = env.write_csv("a.csv", &text);
+        let preview = env.preview_json(&file, &[]);
+        let files = staged(&env);
+        assert_eq!(files.len(), 1, "{files:?}");
+        if damage {
+            let mut bytes = std::fs::read(&files[0]).expect("read");
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 0x20;
+            std::fs::write(&files[0], bytes).expect("write");
+        }
+        let mut commit = env.commit_json(&preview["import_id"]);
+        assert_eq!(commit["counts"]["created"], 300);
+        assert!(staged(&env).is_empty(), "removed once committed");
+        assert_eq!(env.lead(300)["fields"]["Export Value"], "E299");
+        assert_eq!(env.json(&["ledger", "verify"])["ok"], true);
+        commit["committed_at"] = json!(null);
+        answers.push(commit);
+    }
+    assert_eq!(answers[0], answers[1]);
+}

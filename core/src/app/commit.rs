@@ -2,14 +2,15 @@
 //! refuse (errors, already committed, or a record changed since).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::plan::{self, PlanAhead, PlanStep};
 use super::report::{CommitReport, StreamedCommitReport};
 use super::{Ledger, LedgerError, NoProgress, Progress};
 use crate::catalogue::ids;
-use crate::event::{CommitCounts, Event, ImportId, Kind, PlannedCreate, RowOutcome};
+use crate::event::{CommitCounts, Event, Hash, ImportId, Kind, PlannedCreate, RowOutcome};
 use crate::matching::CrmView;
-use crate::projection::records::{ImportStatus, PlannedRow};
+use crate::projection::records::{ImportState, ImportStatus, PlannedRow};
 use crate::store::Store;
 
 /// Turns the plan rows of an import into the events of its commit.
@@ -34,12 +35,6 @@ struct CommitEvents<'a> {
     progress: &'a dyn Progress,
 }
 
-fn touch(mask: &mut u64, fields: &crate::event::Fields) {
-    for (f, _) in fields {
-        *mask |= 1u64 << f.0;
-    }
-}
-
 impl CommitEvents<'_> {
     /// Refuses the commit (by ending the event stream with an error, so
     /// nothing is appended) when a row's plan no longer holds.
@@ -62,11 +57,13 @@ impl CommitEvents<'_> {
                 }
                 self.plan_events(seq, planned);
             }
-            // Read raw only when rows are not checked (`read_ahead`).
+            // Read raw or staged only when rows are not checked
+            // (`read_ahead`, `read_staged`).
             PlanStep::Create(create, touched) => {
                 self.fields_touched |= touched;
                 self.create(create);
             }
+            PlanStep::Unchanged => self.counts.unchanged += 1,
         }
         Ok(())
     }
@@ -95,9 +92,7 @@ impl CommitEvents<'_> {
                     communication.as_ref(),
                     opportunity.as_ref(),
                 ];
-                for list in std::iter::once(&fields).chain(subs.into_iter().flatten()) {
-                    touch(&mut self.fields_touched, list);
-                }
+                self.fields_touched |= PlannedCreate::touched(&fields, subs);
                 self.create(PlannedCreate::of(seq, row, &fields, subs));
             }
             RowOutcome::Update {
@@ -233,12 +228,71 @@ impl<S: Store> Ledger<S> {
         // log's last, nothing changed the CRM view since the plan was made
         // against it (under this same lock), so no row can be stale.
         let unchanged_since_preview = self.head()?.next_seq == state.preview_seqs.1 + 1;
+        // And then the plan the preview staged, if it did, stands for its
+        // plan rows (`plan::read_staged`); one that cannot is read past.
+        let staged = match state.staged_plan {
+            Some(digest) if unchanged_since_preview && state.counts.update == 0 => self
+                .store
+                .open_staged(&plan::staged_name(&digest))?
+                .map(|input| (input, digest)),
+            _ => None,
+        };
+        let unusable = AtomicBool::new(false);
+        let committed = self.commit_plan(
+            &state,
+            actor,
+            staged,
+            unchanged_since_preview,
+            spool,
+            progress,
+            &unusable,
+        );
+        match committed {
+            Err(e) if unusable.load(Ordering::SeqCst) => {
+                tracing::warn!(import_id, problem = %e, "the staged plan is unusable: committing from the log");
+                *spool = plan::HeadSpool::new(self)?;
+                self.commit_plan(
+                    &state,
+                    actor,
+                    None,
+                    unchanged_since_preview,
+                    spool,
+                    progress,
+                    &unusable,
+                )?;
+            }
+            other => other?,
+        }
+        if state.staged_plan.is_some() {
+            // Committed: no later commit can use a staged plan (the log
+            // moved past every preview).
+            if let Err(e) = self.store.clear_staged() {
+                tracing::warn!(problem = %e, "cannot remove staged plans");
+            }
+        }
+        progress.finish();
+        Ok(())
+    }
+
+    /// Appends the commit's events, reading the plan from `staged` (a
+    /// staged plan and its digest) or from the log.
+    #[allow(clippy::too_many_arguments)]
+    fn commit_plan(
+        &self,
+        state: &ImportState,
+        actor: &str,
+        staged: Option<(Box<dyn std::io::Read + Send>, Hash)>,
+        unchanged_since_preview: bool,
+        spool: &mut plan::HeadSpool,
+        progress: &dyn Progress,
+        unusable: &AtomicBool,
+    ) -> Result<(), LedgerError> {
         let (tx, rx) = std::sync::mpsc::sync_channel(plan::AHEAD_BATCHES);
         let events = CommitEvents {
             rows: PlanAhead::new(rx),
             view: CrmView::new(&self.store),
             check_stale: !unchanged_since_preview,
-            import_id,
+            import_id: state.import_id,
             kind: state.kind,
             next_crm_id: self.next_crm_id()?,
             pending: VecDeque::new(),
@@ -250,14 +304,16 @@ impl<S: Store> Ledger<S> {
             progress,
         };
         std::thread::scope(|scope| {
-            let state = &state;
             let raw_creates = unchanged_since_preview;
-            scope.spawn(move || plan::read_ahead(self, state, raw_creates, &tx, spool));
+            match staged {
+                Some((input, digest)) => scope
+                    .spawn(move || plan::read_staged(input, &digest, state, &tx, spool, unusable)),
+                None => scope.spawn(move || plan::read_ahead(self, state, raw_creates, &tx, spool)),
+            };
             // On an error `events` is dropped with its receiver, which
             // stops the reading thread; the scope waits for it.
             self.append(actor, events, &NoProgress)
         })?;
-        progress.finish();
         Ok(())
     }
 }

@@ -8,14 +8,26 @@
 //! [`HeadSpool`] as their rows go by, and answer from it ([`SpooledHeads`])
 //! instead of reading the plan back: reading a million plan rows back
 //! through sled's cache was a commit's peak of memory, and a second.
+//!
+//! A preview's spool also stages its plan for the commit ([`StagedRow`]):
+//! each row's head and, for a create, what committing it needs of its
+//! plan row. When the plan can be committed and has no updates, the
+//! preview keeps that file and records its blake3 digest in its summary
+//! event; a commit that directly follows its preview reads the staged
+//! plan ([`read_staged`]) instead of the plan rows, and uses it only if it
+//! has that digest (a staged plan that is missing or differs is read past:
+//! the commit reads the log as before).
 
 use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::{Deserialize, Serialize};
 
 use super::events::EventCursor;
 use super::report::{self, CommitLeadView};
 use super::{Ledger, LedgerError};
 use crate::codec;
-use crate::event::{self, CrmId, Event, OutcomeHead, PlannedCreate};
+use crate::event::{self, CrmId, Event, Hash, OutcomeHead, PlannedCreate};
 use crate::log;
 use crate::projection;
 use crate::projection::records::{ImportState, PlannedRow};
@@ -98,6 +110,9 @@ impl Iterator for PlanRows<'_> {
 pub(super) enum PlanStep {
     Row(u64, PlannedRow),
     Create(PlannedCreate, u64),
+    /// An unchanged row, read from a staged plan (which is read only when
+    /// rows are not checked).
+    Unchanged,
 }
 
 /// The plan that the commit applies, with the creates read raw when
@@ -193,9 +208,13 @@ pub(super) fn read_ahead<S: Store>(
         let row = row.and_then(|step| {
             match &step {
                 PlanStep::Row(_, p) => {
-                    spool.push(p.row, &p.lead_name, OutcomeHead::of(&p.outcome))?
+                    spool.push(p.row, &p.lead_name, OutcomeHead::of(&p.outcome), None)?
                 }
-                PlanStep::Create(c, _) => spool.push(c.row, &c.lead_name, OutcomeHead::Create)?,
+                PlanStep::Create(c, _) => {
+                    spool.push(c.row, &c.lead_name, OutcomeHead::Create, None)?
+                }
+                // `PlanSteps` reads no staged plan.
+                PlanStep::Unchanged => {}
             }
             Ok(step)
         });
@@ -309,16 +328,54 @@ impl Iterator for PlanHeads<'_> {
     }
 }
 
+/// What committing a planned create needs of its plan row, beyond the
+/// row's head ([`PlannedCreate`], and the mask of the fields it writes):
+/// staged by the preview ([`StagedRow`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct StagedCreate {
+    /// The lead name committed, when it is not the head's.
+    pub(super) lead_name: Option<String>,
+    pub(super) export_value: Option<String>,
+    pub(super) subs: [bool; 3],
+    pub(super) touched: u64,
+}
+
+impl StagedCreate {
+    /// What a planned create stages, given the head's lead name.
+    pub(super) fn of(create: PlannedCreate, touched: u64, head_name: &str) -> Self {
+        StagedCreate {
+            lead_name: (create.lead_name != head_name).then_some(create.lead_name),
+            export_value: create.export_value,
+            subs: create.subs,
+            touched,
+        }
+    }
+}
+
+/// One record of a [`HeadSpool`]: a row's head (row, the name the preview
+/// showed, what it plans) and, in a staged plan, what committing a create
+/// needs ([`StagedCreate`]). Encoded as a tuple: `(row, lead_name,
+/// outcome, create)`.
+type StagedRow = (u32, String, OutcomeHead, Option<StagedCreate>);
+
 /// The heads of a preview's rows, written to a scratch file ([`Spool`])
-/// while the rows go by: each `[length: u32 LE][encoded (row, name,
-/// outcome head)]`.
+/// while the rows go by: each `[length: u32 LE][encoded StagedRow]`. A
+/// staging spool ([`HeadSpool::staging`]) also hashes what it writes, and
+/// can be kept as the preview's staged plan ([`HeadSpool::keep`]).
 pub(super) struct HeadSpool {
     out: Box<dyn Spool>,
     buf: Vec<u8>,
+    /// The digest of the records written so far, when staging.
+    staging: Option<blake3::Hasher>,
 }
 
 fn spool_io(e: std::io::Error) -> LedgerError {
     LedgerError::Store(StoreError::Io(format!("an answer's spool failed: {e}")))
+}
+
+/// The name a staged plan is kept under: its digest.
+pub(super) fn staged_name(digest: &Hash) -> String {
+    format!("plan-{}", report::hex(digest))
 }
 
 impl HeadSpool {
@@ -326,6 +383,16 @@ impl HeadSpool {
         Ok(HeadSpool {
             out: ledger.store.spool()?,
             buf: Vec::with_capacity(128),
+            staging: None,
+        })
+    }
+
+    /// A spool that stages the plan: a preview's.
+    pub(super) fn staging<S: Store>(ledger: &Ledger<S>) -> Result<Self, LedgerError> {
+        Ok(HeadSpool {
+            out: ledger.store.staging()?,
+            buf: Vec::with_capacity(128),
+            staging: Some(blake3::Hasher::new()),
         })
     }
 
@@ -334,32 +401,54 @@ impl HeadSpool {
         row: u32,
         lead_name: &str,
         outcome: OutcomeHead,
+        create: Option<&StagedCreate>,
     ) -> Result<(), LedgerError> {
         self.buf.clear();
         self.buf.extend_from_slice(&[0; 4]);
-        codec::encode_into(&(row, lead_name, outcome), &mut self.buf)?;
+        codec::encode_into(&(row, lead_name, outcome, create), &mut self.buf)?;
         let len = u32::try_from(self.buf.len() - 4).expect("a row head is small");
         self.buf[..4].copy_from_slice(&len.to_le_bytes());
+        if let Some(hasher) = &mut self.staging {
+            hasher.update(&self.buf);
+        }
         self.out.write_all(&self.buf).map_err(spool_io)
+    }
+
+    /// The digest of what a staging spool holds so far.
+    pub(super) fn digest(&self) -> Option<Hash> {
+        self.staging.as_ref().map(|h| *h.finalize().as_bytes())
     }
 
     /// The heads written, in the order they were pushed.
     pub(super) fn into_heads(self) -> Result<SpooledHeads, LedgerError> {
-        Ok(SpooledHeads {
-            input: self.out.into_reader()?,
-            buf: Vec::new(),
-        })
+        Ok(SpooledHeads::new(self.out.into_reader()?))
+    }
+
+    /// [`HeadSpool::into_heads`], the file kept as the staged plan whose
+    /// digest is `digest` (see [`Spool::keep`]).
+    pub(super) fn keep(self, digest: &Hash) -> Result<SpooledHeads, LedgerError> {
+        Ok(SpooledHeads::new(self.out.keep(&staged_name(digest))?))
     }
 }
 
-/// The heads of a [`HeadSpool`], read back once.
+/// The records of a [`HeadSpool`] or a staged plan, read back once; with
+/// a digest of the bytes read, when asked for.
 pub(super) struct SpooledHeads {
     input: Box<dyn Read + Send>,
     buf: Vec<u8>,
+    hasher: Option<blake3::Hasher>,
 }
 
 impl SpooledHeads {
-    fn read_one(&mut self) -> Result<Option<PlanHead>, LedgerError> {
+    fn new(input: Box<dyn Read + Send>) -> Self {
+        SpooledHeads {
+            input,
+            buf: Vec::new(),
+            hasher: None,
+        }
+    }
+
+    fn read_record(&mut self) -> Result<Option<StagedRow>, LedgerError> {
         let mut len = [0u8; 4];
         // The spool ends where a record would start; anywhere else is a
         // cut record.
@@ -377,12 +466,11 @@ impl SpooledHeads {
         }
         self.buf.resize(u32::from_le_bytes(len) as usize, 0);
         self.input.read_exact(&mut self.buf).map_err(spool_io)?;
-        let (row, lead_name, outcome): (u32, String, OutcomeHead) = codec::decode(&self.buf)?;
-        Ok(Some(PlanHead {
-            row,
-            lead_name,
-            outcome,
-        }))
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(&len);
+            hasher.update(&self.buf);
+        }
+        Ok(Some(codec::decode(&self.buf)?))
     }
 }
 
@@ -390,8 +478,121 @@ impl Iterator for SpooledHeads {
     type Item = Result<PlanHead, LedgerError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.read_one().transpose()
+        self.read_record()
+            .map(|record| {
+                record.map(|(row, lead_name, outcome, _)| PlanHead {
+                    row,
+                    lead_name,
+                    outcome,
+                })
+            })
+            .transpose()
     }
+}
+
+/// Reads a preview's staged plan (`input`, kept under the name of
+/// `digest`) as the commit's plan, as [`read_ahead`] reads the plan rows:
+/// creates as [`PlanStep::Create`], unchanged rows as
+/// [`PlanStep::Unchanged`], each row's head spooled for the answer, in
+/// bounded batches. Only for a commit whose rows are not checked, of a
+/// plan without updates (what a preview stages).
+///
+/// The staged plan is trusted only once whole: when its bytes do not have
+/// `digest`, hold another number of rows than the plan, or cannot be read
+/// or decoded, the last batch ends with an error (so nothing is appended)
+/// and `unusable` is set, for the caller to commit from the log instead.
+pub(super) fn read_staged(
+    input: Box<dyn Read + Send>,
+    digest: &Hash,
+    state: &ImportState,
+    tx: &std::sync::mpsc::SyncSender<AheadBatch>,
+    spool: &mut HeadSpool,
+    unusable: &AtomicBool,
+) {
+    let mut records = SpooledHeads::new(input);
+    records.hasher = Some(blake3::Hasher::new());
+    let (first, last) = state.preview_seqs;
+    let mut seq = first + 1;
+    let mut batch = Vec::with_capacity(AHEAD_BATCH);
+    let fail = |batch: &mut Vec<_>, why: String| {
+        unusable.store(true, Ordering::SeqCst);
+        batch.push(Err(LedgerError::Corrupt(format!(
+            "the staged plan of import {}: {why}",
+            state.import_id
+        ))));
+    };
+    let send = |batch: Vec<_>| {
+        tx.send(AheadBatch {
+            steps: batch,
+            sealed: log::SealedBatch::default(),
+        })
+        .is_ok()
+    };
+    loop {
+        let record = match records.read_record() {
+            Ok(Some(record)) => record,
+            Ok(None) => break,
+            Err(e) => {
+                fail(&mut batch, e.to_string());
+                send(batch);
+                return;
+            }
+        };
+        let (row, head_name, outcome, create) = record;
+        let step = match (outcome, create) {
+            (OutcomeHead::Create, Some(c)) => PlanStep::Create(
+                PlannedCreate {
+                    plan: seq,
+                    row,
+                    lead_name: c.lead_name.unwrap_or_else(|| head_name.clone()),
+                    export_value: c.export_value,
+                    subs: c.subs,
+                },
+                c.touched,
+            ),
+            (OutcomeHead::Unchanged { .. }, None) => PlanStep::Unchanged,
+            _ => {
+                fail(
+                    &mut batch,
+                    format!("row {row} is not a create or unchanged"),
+                );
+                send(batch);
+                return;
+            }
+        };
+        if let Err(e) = spool.push(row, &head_name, outcome, None) {
+            batch.push(Err(e));
+            send(batch);
+            return;
+        }
+        seq += 1;
+        batch.push(Ok(step));
+        if batch.len() >= AHEAD_BATCH
+            && !send(std::mem::replace(
+                &mut batch,
+                Vec::with_capacity(AHEAD_BATCH),
+            ))
+        {
+            return;
+        }
+    }
+    let read = records.hasher.take().map(|h| *h.finalize().as_bytes());
+    if read.as_ref() != Some(digest) {
+        fail(
+            &mut batch,
+            "its bytes do not have the digest its preview recorded".into(),
+        );
+    } else if seq != last {
+        fail(
+            &mut batch,
+            format!(
+                "it holds {} rows, the plan {}",
+                seq - first - 1,
+                last - first - 1
+            ),
+        );
+    }
+    send(batch);
 }
 
 /// The leads of a commit's answer, in row order, from the plan alone: the
@@ -444,9 +645,10 @@ mod tests {
         let mut spool = HeadSpool {
             out: MemStore::new().spool().unwrap(),
             buf: Vec::new(),
+            staging: None,
         };
         for (row, name, outcome) in heads {
-            spool.push(*row, name, *outcome).unwrap();
+            spool.push(*row, name, *outcome, None).unwrap();
         }
         let mut bytes = Vec::new();
         spool
@@ -459,11 +661,7 @@ mod tests {
     }
 
     fn read_back(bytes: Vec<u8>) -> Vec<Result<PlanHead, LedgerError>> {
-        SpooledHeads {
-            input: Box::new(std::io::Cursor::new(bytes)),
-            buf: Vec::new(),
-        }
-        .collect()
+        SpooledHeads::new(Box::new(std::io::Cursor::new(bytes))).collect()
     }
 
     /// Heads come back in order; a spool cut anywhere but between two

@@ -4,11 +4,11 @@
 use std::io::Read;
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use super::plan::HeadSpool;
+use super::plan::{HeadSpool, StagedCreate};
 use super::report::{ImportReport, StreamedImportReport};
 use super::{Ledger, LedgerError, Progress};
 use crate::event::{
-    Event, ImportId, Issue, Kind, OutcomeHead, PreviewCounts, RowOutcome, Severity,
+    Event, ImportId, Issue, Kind, OutcomeHead, PlannedCreate, PreviewCounts, RowOutcome, Severity,
 };
 use crate::matching::Matcher;
 use crate::parse::DateFormat;
@@ -135,8 +135,28 @@ impl PreviewEvents<'_> {
                 Severity::Warning => self.counts.warnings += 1,
             }
         }
+        // A create stages what its commit needs of it (`plan::StagedRow`).
+        let staged = match &outcome {
+            RowOutcome::Create {
+                fields,
+                contact,
+                communication,
+                opportunity,
+            } => {
+                let subs = [
+                    contact.as_ref(),
+                    communication.as_ref(),
+                    opportunity.as_ref(),
+                ];
+                // Its sequence number is the commit's to know.
+                let create = PlannedCreate::of(0, row, fields, subs);
+                let touched = PlannedCreate::touched(fields, subs);
+                Some(StagedCreate::of(create, touched, &lead_name))
+            }
+            _ => None,
+        };
         self.spool
-            .push(row, &lead_name, OutcomeHead::of(&outcome))?;
+            .push(row, &lead_name, OutcomeHead::of(&outcome), staged.as_ref())?;
         match outcome {
             RowOutcome::Create { .. } => self.counts.create += 1,
             RowOutcome::Update { .. } => self.counts.update += 1,
@@ -180,10 +200,24 @@ impl PreviewEvents<'_> {
                 Severity::Warning => self.counts.warnings += 1,
             }
         }
-        Event::PreviewSummarised {
-            import_id: self.import_id,
-            counts: self.counts,
-            file_issues: std::mem::take(&mut self.file_issues),
+        let (import_id, counts) = (self.import_id, self.counts);
+        let file_issues = std::mem::take(&mut self.file_issues);
+        // A plan its commit can take from the staged file alone: one that
+        // can be committed, without updates (whose changes only the plan
+        // rows hold).
+        let stageable = counts.errors == 0 && counts.update == 0 && counts.create > 0;
+        match self.spool.digest().filter(|_| stageable) {
+            Some(staged_plan) => Event::PreviewSummarisedStaged {
+                import_id,
+                counts,
+                file_issues,
+                staged_plan,
+            },
+            None => Event::PreviewSummarised {
+                import_id,
+                counts,
+                file_issues,
+            },
         }
     }
 }
@@ -237,10 +271,14 @@ impl<S: Store> Ledger<S> {
         src: &mut dyn Read,
         progress: &dyn Progress,
     ) -> Result<StreamedImportReport<'_>, LedgerError> {
-        let mut spool = HeadSpool::new(self)?;
+        let mut spool = HeadSpool::staging(self)?;
         let import_id = self.preview_with(cmd, src, progress, &mut spool)?;
         let state = self.import_state(import_id)?;
-        self.import_report_from(state, spool.into_heads()?)
+        let heads = match &state.staged_plan {
+            Some(digest) => spool.keep(digest)?,
+            None => spool.into_heads()?,
+        };
+        self.import_report_from(state, heads)
     }
 
     /// Runs the preview, its rows' heads spooled; the new import's id.
@@ -271,6 +309,11 @@ impl<S: Store> Ledger<S> {
         // Progress starts once this preview has the writer lock: a preview
         // waiting for another's must not take over the progress it reports.
         let _w = self.lock();
+        // This preview's events end every earlier preview's chance of a
+        // commit from its staged plan (see `commit`).
+        if let Err(e) = self.store.clear_staged() {
+            tracing::warn!(problem = %e, "cannot remove staged plans");
+        }
         progress.start("previewing", rows.progress().1);
         let import_id = self.next_import_id()?;
         let reference = self.reference()?;

@@ -201,6 +201,12 @@ impl crate::store::Spool for FailingSpool {
     ) -> Result<Box<dyn std::io::Read + Send>, crate::store::StoreError> {
         self.inner.into_reader()
     }
+    fn keep(
+        self: Box<Self>,
+        name: &str,
+    ) -> Result<Box<dyn std::io::Read + Send>, crate::store::StoreError> {
+        self.inner.keep(name)
+    }
 }
 
 /// An answer's spool that fails (a full disk) fails the preview or the
@@ -443,6 +449,22 @@ impl crate::store::Store for CountingStore {
             written: 0,
             limit: self.spool_limit.load(std::sync::atomic::Ordering::Relaxed),
         }))
+    }
+    fn staging(&self) -> Result<Box<dyn crate::store::Spool>, crate::store::StoreError> {
+        Ok(Box::new(FailingSpool {
+            inner: self.inner.staging()?,
+            written: 0,
+            limit: self.spool_limit.load(std::sync::atomic::Ordering::Relaxed),
+        }))
+    }
+    fn open_staged(
+        &self,
+        name: &str,
+    ) -> Result<Option<Box<dyn std::io::Read + Send>>, crate::store::StoreError> {
+        self.inner.open_staged(name)
+    }
+    fn clear_staged(&self) -> Result<(), crate::store::StoreError> {
+        self.inner.clear_staged()
     }
 }
 
@@ -710,7 +732,11 @@ fn raw_and_decoded_commits_record_the_same_events() {
             })
             .collect::<Vec<_>>()
     };
-    let spliced = commit_events(&|_| {});
+    // Right after the preview, from the plan it staged (its file is there
+    // until the commit).
+    let staged = commit_events(&|l| assert_eq!(l.store.staged().len(), 1));
+    // The same without the staged plan: the plan rows read raw.
+    let spliced = commit_events(&|l| l.store.staged().clear());
     let decoded = commit_events(&|l| {
         l.add_list_item(crate::catalogue::ListName::Industry, "Space", "t")
             .unwrap();
@@ -734,6 +760,7 @@ fn raw_and_decoded_commits_record_the_same_events() {
     .collect();
     assert_eq!(tags(&spliced), expected);
     assert_eq!(spliced, decoded);
+    assert_eq!(staged, spliced);
 }
 
 /// A write of the log that fails on the writer thread, part-way through a
@@ -1022,13 +1049,16 @@ fn verify_names_a_gap_among_the_plan_rows_a_rebuild_passes_over() {
     assert!(first + 1 < gap && gap <= first + 200, "{gap}");
 }
 
-/// A plan row altered in the log stops the commit with an error, and
-/// nothing of the commit is appended: the rows read ahead on the second
-/// thread carry the error over instead of ending the plan early.
+/// A plan row altered in the log stops a commit that reads the plan from
+/// the log with an error, and nothing of the commit is appended: the rows
+/// read ahead on the second thread carry the error over instead of ending
+/// the plan early. (A commit from a staged plan does not read the plan
+/// rows: `a_commit_from_a_staged_plan_reads_no_plan_row`.)
 #[test]
 fn a_commit_over_an_altered_plan_row_fails_and_appends_nothing() {
     let l = ledger(8192);
     let p = preview(&l, &numbered_leads_csv(2000));
+    l.store.staged().clear();
     let head = l.head().unwrap().next_seq;
     // Alter the last byte of a block in the middle of the plan (inside an
     // event's stored hash).
@@ -1324,4 +1354,198 @@ fn an_update_moves_the_index_entries_of_the_fields_it_changes() {
         );
         assert!(l.rebuild(&NoProgress).unwrap().identical);
     }
+}
+
+/// The rows of a commit's events, as stored: type tag and payload.
+fn committed_events<S: crate::store::Store>(
+    l: &Ledger<S>,
+    import_id: u64,
+) -> Vec<(String, Vec<u8>)> {
+    let info = l.import_state(import_id).unwrap().commit.unwrap();
+    (info.first_seq..=info.last_seq)
+        .map(|seq| {
+            let rec = l.event(seq).unwrap();
+            (rec.envelope.type_tag, rec.envelope.payload)
+        })
+        .collect()
+}
+
+/// A preview with no errors and no updates stages its plan for the
+/// commit, and records the staged file's digest in its summary (schema 2
+/// of `PreviewSummarised`). The commit right after reads that file instead
+/// of the plan rows: a few blocks of the log, not the plan's, for the same
+/// events as a commit that reads the plan rows; the staged file is gone
+/// once committed.
+#[test]
+fn a_commit_from_a_staged_plan_reads_no_plan_row() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let commit = |staged: bool| {
+        let l = counting_ledger(LedgerOptions::default());
+        let p = l
+            .preview(
+                preview_cmd(),
+                &mut numbered_leads_csv(3000).as_bytes(),
+                &NoProgress,
+            )
+            .unwrap();
+        let state = l.import_state(p.import_id).unwrap();
+        let digest = state.staged_plan.expect("a plan of creates is staged");
+        let summary = l.event(state.preview_seqs.1).unwrap();
+        assert_eq!(
+            (summary.envelope.type_tag.as_str(), summary.envelope.schema),
+            ("PreviewSummarised", 2)
+        );
+        let name = super::plan::staged_name(&digest);
+        let file = l.store.inner.staged().get(&name).cloned().unwrap();
+        assert_eq!(*blake3::hash(&file).as_bytes(), digest);
+        if !staged {
+            l.store.inner.staged().clear();
+        }
+        // The blocks that hold plan rows only.
+        let plan_blocks = crate::store::Store::scan(&l.store.inner, Table::Events, &[], &[])
+            .filter(|e| {
+                let (key, value) = e.as_ref().unwrap();
+                let first = u64::from_le_bytes(value[1..9].try_into().unwrap());
+                first > state.preview_seqs.0 && block_last_seq(key) < state.preview_seqs.1
+            })
+            .count();
+        let before = l.store.event_blocks.load(Relaxed);
+        let report = l.commit(p.import_id, "t", &NoProgress).unwrap();
+        assert_eq!(report.counts.created, 3000);
+        assert_eq!(report.leads.len(), 3000);
+        assert!(
+            l.store.inner.staged().is_empty(),
+            "the staged plan is removed"
+        );
+        let blocks = l.store.event_blocks.load(Relaxed) - before;
+        let lead = l.lead(1234).unwrap();
+        assert_eq!(lead.fields.get("Export Value").unwrap(), "E1233");
+        (
+            blocks,
+            plan_blocks,
+            committed_events(&l, p.import_id),
+            report.leads,
+        )
+    };
+    let (staged_blocks, plan_blocks, staged_events, staged_leads) = commit(true);
+    let (log_blocks, _, log_events, log_leads) = commit(false);
+    assert_eq!(staged_events, log_events);
+    assert_eq!(staged_leads, log_leads);
+    assert!(plan_blocks > 50, "{plan_blocks}");
+    assert!(
+        staged_blocks + plan_blocks <= log_blocks,
+        "{staged_blocks} blocks read from a staged plan, {log_blocks} from the log, whose plan has {plan_blocks}"
+    );
+}
+
+/// A staged plan that is damaged, cut short, emptied or another preview's
+/// is read past: its digest is not the one the preview recorded, so the
+/// commit throws away what it built from it and commits from the log,
+/// with the same events and answer as if it had never been staged.
+#[test]
+fn a_staged_plan_that_differs_is_read_past() {
+    let csv = numbered_leads_csv(700);
+    let expected = {
+        let l = ledger(64);
+        let p = preview(&l, &csv);
+        l.store.staged().clear();
+        let report = l.commit(p.import_id, "t", &NoProgress).unwrap();
+        (committed_events(&l, p.import_id), report.leads)
+    };
+    let another = {
+        let l = ledger(64);
+        preview(&l, &numbered_leads_csv(699));
+        let bytes = l.store.staged().values().next().unwrap().clone();
+        bytes
+    };
+    let damages: [(&str, &dyn Fn(&mut Vec<u8>)); 5] = [
+        ("a byte flipped", &|b| {
+            let middle = b.len() / 2;
+            b[middle] ^= 0x01;
+        }),
+        ("cut short", &|b| b.truncate(b.len() - 3)),
+        ("cut at a record", &|b| {
+            let len = u32::from_le_bytes(b[..4].try_into().unwrap()) as usize;
+            b.drain(..4 + len);
+        }),
+        ("emptied", &|b| b.clear()),
+        ("another preview's", &|b| *b = another.clone()),
+    ];
+    for (what, damage) in damages {
+        let l = ledger(64);
+        let p = preview(&l, &csv);
+        for bytes in l.store.staged().values_mut() {
+            damage(bytes);
+        }
+        let head = l.head().unwrap().next_seq;
+        let report = l.commit(p.import_id, "t", &NoProgress).unwrap();
+        assert_eq!(
+            (committed_events(&l, p.import_id), report.leads),
+            expected,
+            "{what}"
+        );
+        let info = l.import_state(p.import_id).unwrap().commit.unwrap();
+        assert_eq!(info.first_seq, head, "{what}: nothing else was appended");
+        assert!(l.verify().unwrap().ok, "{what}");
+    }
+}
+
+/// A plan with updates or errors is not staged (a commit of updates
+/// reads their changes from the plan rows), and a later preview removes an
+/// earlier one's staged plan: the log has moved past it, so its commit
+/// reads the plan rows, checked, whatever the staged file holds.
+#[test]
+fn only_a_plan_of_creates_the_log_has_not_moved_past_is_staged() {
+    let l = ledger(64);
+    let first = preview(&l, &numbered_leads_csv(50));
+    assert!(l
+        .import_state(first.import_id)
+        .unwrap()
+        .staged_plan
+        .is_some());
+    assert_eq!(l.store.staged().len(), 1);
+    let staged = l.store.staged().clone();
+    let second = preview(&l, "Lead Name,Export Value\nOther,X1\n");
+    assert_eq!(l.store.staged().len(), 1, "only the latest preview's");
+    // Put the first back, damaged: it is not read, since the log moved.
+    for (name, mut bytes) in staged {
+        bytes[10] ^= 0xff;
+        l.store.staged().insert(name, bytes);
+    }
+    l.commit(first.import_id, "t", &NoProgress).unwrap();
+    assert!(l.store.staged().is_empty());
+    assert_eq!(
+        l.lead(50).unwrap().fields.get("Export Value").unwrap(),
+        "E49"
+    );
+    let _ = second;
+    let updates = preview(&l, "Export Value,City\nE1,Springfield\nE2,Ogdenville\n");
+    assert_eq!(updates.counts.update, 2);
+    let state = l.import_state(updates.import_id).unwrap();
+    assert_eq!(state.staged_plan, None);
+    assert_eq!(l.event(state.preview_seqs.1).unwrap().envelope.schema, 1);
+    assert!(l.store.staged().is_empty());
+    let errors = preview(&l, "Lead Name,Export Value,Country\nBad,E9,USA\n");
+    assert!(errors.counts.errors > 0);
+    assert_eq!(l.import_state(errors.import_id).unwrap().staged_plan, None);
+    assert!(l.store.staged().is_empty());
+}
+
+/// A commit from a staged plan does not read the plan rows, so a plan row
+/// altered in the log between the preview and the commit does not stop
+/// it, as it stops a commit from the log
+/// (`a_commit_over_an_altered_plan_row_fails_and_appends_nothing`):
+/// `ledger verify` names the altered row, as it names any altered event.
+#[test]
+fn a_commit_from_a_staged_plan_over_an_altered_plan_row_is_named_by_verify() {
+    let l = ledger(8192);
+    let p = preview(&l, &numbered_leads_csv(2000));
+    let blocks = event_blocks(&l);
+    let block = &blocks[blocks.len() / 2];
+    let altered = block_last_seq(&block.0);
+    alter_block_end(&l, block);
+    l.commit(p.import_id, "tester", &NoProgress).unwrap();
+    let verify = l.verify().unwrap();
+    assert!(!verify.ok);
+    assert_eq!(verify.first_bad_seq, Some(altered));
 }

@@ -39,7 +39,8 @@ use records::{CommitInfo, ImportState, ImportStatus, TokenRecord};
 /// 9: an updated lead is kept as the sequence numbers of its events too.
 /// 10: a Bloom filter's bits are placed by multiply-shift, not remainder.
 /// 11: updated leads are kept in pages of 64 too (`r` + page number).
-pub const LAYOUT_VERSION: u32 = 11;
+/// 12: an import's record keeps the digest of its staged plan.
+pub const LAYOUT_VERSION: u32 = 12;
 
 /// The type tag of the one event that changes no projection
 /// (`RowValidated`: the frozen plan stays in the log).
@@ -119,6 +120,25 @@ fn load_import(ov: &Overlay<'_>, seq: u64, id: ImportId) -> Result<ImportState, 
         .ok_or_else(|| inconsistent(seq, format!("import {id} is unknown")))
 }
 
+/// A preview's summary: the import is previewed, with its counts,
+/// file-level findings and the digest of its staged plan, if any.
+fn preview_summarised(
+    ov: &mut Overlay<'_>,
+    seq: u64,
+    import_id: ImportId,
+    counts: crate::event::PreviewCounts,
+    file_issues: Vec<crate::event::Issue>,
+    staged_plan: Option<crate::event::Hash>,
+) -> Result<(), ProjectionError> {
+    let mut state = load_import(ov, seq, import_id)?;
+    state.status = ImportStatus::Previewed;
+    state.preview_seqs.1 = seq;
+    state.counts = counts;
+    state.file_issues = file_issues;
+    state.staged_plan = staged_plan;
+    save(ov, Table::Imports, keys::import(import_id), &state)
+}
+
 /// Applies one recorded event to the projections (through the overlay).
 /// It takes the event: its values move into the records, uncopied.
 pub fn apply(ov: &mut Overlay<'_>, rec: Recorded) -> Result<(), ProjectionError> {
@@ -163,6 +183,7 @@ pub fn apply(ov: &mut Overlay<'_>, rec: Recorded) -> Result<(), ProjectionError>
                 already_imported_as: already,
                 preview_seqs: (seq, seq),
                 commit: None,
+                staged_plan: None,
             };
             save(ov, Table::Imports, keys::import(import_id), &state)?;
             raise_counter(ov, keys::NEXT_IMPORT_ID, import_id + 1)?;
@@ -175,14 +196,13 @@ pub fn apply(ov: &mut Overlay<'_>, rec: Recorded) -> Result<(), ProjectionError>
             import_id,
             counts,
             file_issues,
-        } => {
-            let mut state = load_import(ov, seq, import_id)?;
-            state.status = ImportStatus::Previewed;
-            state.preview_seqs.1 = seq;
-            state.counts = counts;
-            state.file_issues = file_issues;
-            save(ov, Table::Imports, keys::import(import_id), &state)?;
-        }
+        } => preview_summarised(ov, seq, import_id, counts, file_issues, None)?,
+        Event::PreviewSummarisedStaged {
+            import_id,
+            counts,
+            file_issues,
+            staged_plan,
+        } => preview_summarised(ov, seq, import_id, counts, file_issues, Some(staged_plan))?,
         Event::LeadCreated {
             crm_id,
             kind,

@@ -182,6 +182,9 @@ pub struct ImportState {
     /// plan) lie between them.
     pub preview_seqs: (u64, u64),
     pub commit: Option<CommitInfo>,
+    /// The digest of the plan the preview staged for its commit
+    /// (`Event::PreviewSummarisedStaged`), if it staged one.
+    pub staged_plan: Option<crate::event::Hash>,
 }
 
 /// One previewed row: its frozen plan and findings (read from its
