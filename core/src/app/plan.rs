@@ -373,6 +373,77 @@ fn spool_io(e: std::io::Error) -> LedgerError {
     LedgerError::Store(StoreError::Io(format!("an answer's spool failed: {e}")))
 }
 
+/// Encodes one record of a [`HeadSpool`] into `buf` (cleared first):
+/// `[length: u32 LE][encoded StagedRow]`.
+fn encode_record(
+    buf: &mut Vec<u8>,
+    row: u32,
+    lead_name: &str,
+    outcome: OutcomeHead,
+    create: Option<&StagedCreate>,
+) -> Result<(), LedgerError> {
+    buf.clear();
+    buf.extend_from_slice(&[0; 4]);
+    codec::encode_into(&(row, lead_name, outcome, create), buf)?;
+    let len = u32::try_from(buf.len() - 4).expect("a row head is small");
+    buf[..4].copy_from_slice(&len.to_le_bytes());
+    Ok(())
+}
+
+/// The digest of the plan a preview would stage, recomputed from its plan
+/// rows as stored in the log (`ledger verify` proves a recorded digest
+/// with it): the same records as the preview's [`HeadSpool`] wrote, each
+/// made from a plan row's head and, for a create, what
+/// [`PlannedCreate::read`] reads of its values.
+#[derive(Default)]
+pub(super) struct StagedDigest {
+    /// `None` once a row that a staged plan cannot hold was seen.
+    hasher: Option<blake3::Hasher>,
+    buf: Vec<u8>,
+}
+
+impl StagedDigest {
+    /// A digest of no rows yet: a preview's `FileReceived`.
+    pub(super) fn start(&mut self) {
+        self.hasher = Some(blake3::Hasher::new());
+    }
+
+    /// Adds the plan row at `seq` (`payload`: its event's encoding).
+    pub(super) fn row(&mut self, seq: u64, payload: &[u8]) -> Result<(), log::LogError> {
+        let Some(hasher) = &mut self.hasher else {
+            return Ok(());
+        };
+        let decode = |source| log::LogError::Decode { seq, source };
+        let head = event::row_head(payload).map_err(decode)?;
+        let create = match head.outcome {
+            OutcomeHead::Create => PlannedCreate::read(seq, payload)
+                .map_err(decode)?
+                .map(|(create, touched)| StagedCreate::of(create, touched, head.lead_name)),
+            OutcomeHead::Unchanged { .. } => None,
+            OutcomeHead::Update { .. } | OutcomeHead::Invalid => {
+                self.hasher = None;
+                return Ok(());
+            }
+        };
+        encode_record(
+            &mut self.buf,
+            head.row,
+            head.lead_name,
+            head.outcome,
+            create.as_ref(),
+        )
+        .map_err(|e| decode(crate::codec::CodecError::Decode(e.to_string())))?;
+        hasher.update(&self.buf);
+        Ok(())
+    }
+
+    /// The digest of the rows since [`StagedDigest::start`], if a staged
+    /// plan could hold them all.
+    pub(super) fn finish(&mut self) -> Option<Hash> {
+        self.hasher.take().map(|h| *h.finalize().as_bytes())
+    }
+}
+
 /// The name a staged plan is kept under: its digest.
 pub(super) fn staged_name(digest: &Hash) -> String {
     format!("plan-{}", report::hex(digest))
@@ -403,11 +474,7 @@ impl HeadSpool {
         outcome: OutcomeHead,
         create: Option<&StagedCreate>,
     ) -> Result<(), LedgerError> {
-        self.buf.clear();
-        self.buf.extend_from_slice(&[0; 4]);
-        codec::encode_into(&(row, lead_name, outcome, create), &mut self.buf)?;
-        let len = u32::try_from(self.buf.len() - 4).expect("a row head is small");
-        self.buf[..4].copy_from_slice(&len.to_le_bytes());
+        encode_record(&mut self.buf, row, lead_name, outcome, create)?;
         if let Some(hasher) = &mut self.staging {
             hasher.update(&self.buf);
         }

@@ -443,6 +443,8 @@ impl<S: Store> Ledger<S> {
         // Events are checked a batch at a time, their hashes several at
         // once; the first bad event in log order is the answer.
         let mut batch = log::SealedBatch::default();
+        // A preview's staged plan, recomputed from its plan rows.
+        let mut staged = super::plan::StagedDigest::default();
         loop {
             let entry = cursor.next_event();
             let done = entry.is_none();
@@ -501,6 +503,9 @@ impl<S: Store> Ledger<S> {
                             head.next_seq,
                         ));
                     }
+                }
+                if let Some(problem) = prove_staged(&mut staged, seq, &envelope) {
+                    return Ok(bad(seq, problem, head.next_seq));
                 }
                 prev = hash;
                 expected += 1;
@@ -698,4 +703,47 @@ fn article(word: &str) -> &'static str {
         Some('A' | 'E' | 'I' | 'O' | 'U') => "an",
         _ => "a",
     }
+}
+
+/// `ledger verify`'s proof of the staged plans: the digest a preview's
+/// summary records (schema 2 of `PreviewSummarised`) must be the digest of
+/// the plan its rows, as stored, stage. The rows of one preview lie
+/// between its `FileReceived` and its summary (previews append under the
+/// writer lock). The problem with the event at `seq`, if any.
+fn prove_staged(
+    staged: &mut super::plan::StagedDigest,
+    seq: u64,
+    envelope: &log::EnvelopeHead<'_>,
+) -> Option<String> {
+    match (envelope.type_tag, envelope.schema) {
+        ("FileReceived", _) => staged.start(),
+        (projection::UNPROJECTED, _) => {
+            if let Err(e) = staged.row(seq, envelope.payload) {
+                return Some(e.to_string());
+            }
+        }
+        ("PreviewSummarised", 2) => {
+            let recomputed = staged.finish();
+            let recorded = match crate::codec::decode(envelope.payload) {
+                Ok(crate::event::Event::PreviewSummarisedStaged { staged_plan, .. }) => staged_plan,
+                Ok(other) => {
+                    return Some(format!(
+                        "event {seq} is tagged PreviewSummarised, schema 2, but holds {}",
+                        other.type_tag().0
+                    ))
+                }
+                Err(e) => return Some(format!("event {seq} cannot be decoded: {e}")),
+            };
+            if recomputed != Some(recorded) {
+                return Some(format!(
+                    "event {seq} records a staged plan whose digest is not that of its preview's plan rows"
+                ));
+            }
+        }
+        ("PreviewSummarised", _) => {
+            staged.finish();
+        }
+        _ => {}
+    }
+    None
 }

@@ -1549,3 +1549,49 @@ fn a_commit_from_a_staged_plan_over_an_altered_plan_row_is_named_by_verify() {
     assert!(!verify.ok);
     assert_eq!(verify.first_bad_seq, Some(altered));
 }
+
+/// `ledger verify` proves each staged plan's recorded digest from the
+/// plan rows: the log of a real preview verifies, and the same events
+/// appended with another digest in the summary are named at the summary.
+#[test]
+fn verify_proves_the_digest_of_each_staged_plan() {
+    use crate::event::Event;
+    let csv = "Lead Name,Export Value,Contact First Name,Contact Last Name,\
+               Opportunity Title,Opportunity Amount\n\
+               Acme,E1,Ann,Lée,Order,12\nBeta,,Bob,Ray,,\nGamma,E3,,,Deal,\"1,500\"\n";
+    let l = ledger(64);
+    let p = preview(&l, csv);
+    assert_eq!(p.counts.errors, 0, "{:?}", p.errors);
+    let state = l.import_state(p.import_id).unwrap();
+    assert!(state.staged_plan.is_some());
+    assert!(l.verify().unwrap().ok);
+    let (first, last) = state.preview_seqs;
+    let events: Vec<Event> = (first..=last)
+        .map(|seq| l.event(seq).unwrap().event)
+        .collect();
+    let replay = |alter: bool| {
+        let other = ledger(64);
+        let mut events = events.clone();
+        if let Some(Event::PreviewSummarisedStaged { staged_plan, .. }) = events.last_mut() {
+            if alter {
+                staged_plan[0] ^= 1;
+            }
+        } else {
+            panic!("{:?}", events.last());
+        }
+        let _w = other.lock();
+        other
+            .append("tester", events.into_iter().map(Ok), &NoProgress)
+            .unwrap();
+        drop(_w);
+        other.verify().unwrap()
+    };
+    assert!(replay(false).ok);
+    let bad = replay(true);
+    assert!(!bad.ok);
+    assert_eq!(bad.first_bad_seq, Some(last));
+    assert!(
+        bad.problem.as_deref().unwrap().contains("staged plan"),
+        "{bad:?}"
+    );
+}
