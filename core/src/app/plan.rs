@@ -18,6 +18,7 @@
 //! has that digest (a staged plan that is missing or differs is read past:
 //! the commit reads the log as before).
 
+use std::borrow::Cow;
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -26,12 +27,14 @@ use serde::{Deserialize, Serialize};
 use super::events::EventCursor;
 use super::report::{self, CommitLeadView};
 use super::{Ledger, LedgerError};
+use crate::catalogue::ids;
 use crate::codec;
-use crate::event::{self, CrmId, Event, Hash, OutcomeHead, PlannedCreate};
+use crate::event::{self, CrmId, Event, Fields, Hash, OutcomeHead, PlannedCreate};
 use crate::log;
 use crate::projection;
 use crate::projection::records::{ImportState, PlannedRow};
 use crate::store::{Spool, Store, StoreError};
+use crate::value::Value;
 
 /// The rows of a preview, read from its `RowValidated` events in log
 /// order (which is row order), streaming.
@@ -208,10 +211,10 @@ pub(super) fn read_ahead<S: Store>(
         let row = row.and_then(|step| {
             match &step {
                 PlanStep::Row(_, p) => {
-                    spool.push(p.row, &p.lead_name, OutcomeHead::of(&p.outcome), None)?
+                    spool.push_head(p.row, &p.lead_name, OutcomeHead::of(&p.outcome))?
                 }
                 PlanStep::Create(c, _) => {
-                    spool.push(c.row, &c.lead_name, OutcomeHead::Create, None)?
+                    spool.push_head(c.row, &c.lead_name, OutcomeHead::Create)?
                 }
                 // `PlanSteps` reads no staged plan.
                 PlanStep::Unchanged => {}
@@ -227,6 +230,11 @@ pub(super) fn read_ahead<S: Store>(
                 return;
             }
         }
+    }
+    // The heads still buffered go to the spool now, so that a spool that
+    // fails fails the commit, not its answer.
+    if let Err(e) = spool.write_buffered() {
+        batch.push(Err(e));
     }
     if !batch.is_empty() {
         send(batch, &mut steps.sealed);
@@ -352,6 +360,49 @@ impl StagedCreate {
     }
 }
 
+/// A [`StagedCreate`] as the preview writes it, borrowed from the planned
+/// create's values where they are text (the same encoding: a `Cow<str>`
+/// is encoded as the `String` it reads back as).
+#[derive(Serialize)]
+pub(super) struct StagedCreateRef<'a> {
+    lead_name: Option<Cow<'a, str>>,
+    export_value: Option<Cow<'a, str>>,
+    subs: [bool; 3],
+    touched: u64,
+}
+
+impl<'a> StagedCreateRef<'a> {
+    /// What a planned create of `fields` (with `subs`) stages, given the
+    /// head's lead name: as [`StagedCreate::of`] of
+    /// [`PlannedCreate::of`] and [`PlannedCreate::touched`], in one walk.
+    pub(super) fn of(fields: &'a Fields, subs: [Option<&Fields>; 3], head_name: &str) -> Self {
+        let text = |v: &'a Value| match v {
+            Value::Text(s) => Cow::Borrowed(s.as_str()),
+            other => Cow::Owned(other.to_string()),
+        };
+        let (mut lead_name, mut export_value) = (None, None);
+        let mut touched = 0u64;
+        for (field, value) in fields {
+            touched |= 1u64 << field.0;
+            if *field == ids::LEAD_NAME {
+                lead_name = Some(text(value));
+            } else if *field == ids::EXPORT_VALUE {
+                export_value = Some(text(value));
+            }
+        }
+        for list in subs.iter().flatten() {
+            touched |= PlannedCreate::touched(list, [None; 3]);
+        }
+        let lead_name = lead_name.unwrap_or_default();
+        StagedCreateRef {
+            lead_name: (lead_name != head_name).then_some(lead_name),
+            export_value,
+            subs: subs.map(|s| s.is_some()),
+            touched,
+        }
+    }
+}
+
 /// One record of a [`HeadSpool`]: a row's head (row, the name the preview
 /// showed, what it plans) and, in a staged plan, what committing a create
 /// needs ([`StagedCreate`]). Encoded as a tuple: `(row, lead_name,
@@ -373,22 +424,27 @@ fn spool_io(e: std::io::Error) -> LedgerError {
     LedgerError::Store(StoreError::Io(format!("an answer's spool failed: {e}")))
 }
 
-/// Encodes one record of a [`HeadSpool`] into `buf` (cleared first):
-/// `[length: u32 LE][encoded StagedRow]`.
-fn encode_record(
+/// Encodes one record of a [`HeadSpool`] at the end of `buf`: `[length:
+/// u32 LE][encoded StagedRow]`.
+fn encode_record<C: Serialize>(
     buf: &mut Vec<u8>,
     row: u32,
     lead_name: &str,
     outcome: OutcomeHead,
-    create: Option<&StagedCreate>,
+    create: Option<&C>,
 ) -> Result<(), LedgerError> {
-    buf.clear();
+    let start = buf.len();
     buf.extend_from_slice(&[0; 4]);
     codec::encode_into(&(row, lead_name, outcome, create), buf)?;
-    let len = u32::try_from(buf.len() - 4).expect("a row head is small");
-    buf[..4].copy_from_slice(&len.to_le_bytes());
+    let len = u32::try_from(buf.len() - start - 4).expect("a row head is small");
+    buf[start..start + 4].copy_from_slice(&len.to_le_bytes());
     Ok(())
 }
+
+/// Records are hashed and written this many bytes at a time: blake3
+/// hashes a long input several chunks at once, and a record at a time
+/// one block after another (half of what staging cost a preview).
+const RECORDS_BATCH: usize = 64 * 1024;
 
 /// The digest of the plan a preview would stage, recomputed from its plan
 /// rows as stored in the log (`ledger verify` proves a recorded digest
@@ -406,6 +462,7 @@ impl StagedDigest {
     /// A digest of no rows yet: a preview's `FileReceived`.
     pub(super) fn start(&mut self) {
         self.hasher = Some(blake3::Hasher::new());
+        self.buf.clear();
     }
 
     /// Adds the plan row at `seq` (`payload`: its event's encoding).
@@ -422,6 +479,7 @@ impl StagedDigest {
             OutcomeHead::Unchanged { .. } => None,
             OutcomeHead::Update { .. } | OutcomeHead::Invalid => {
                 self.hasher = None;
+                self.buf.clear();
                 return Ok(());
             }
         };
@@ -433,14 +491,20 @@ impl StagedDigest {
             create.as_ref(),
         )
         .map_err(|e| decode(crate::codec::CodecError::Decode(e.to_string())))?;
-        hasher.update(&self.buf);
+        if self.buf.len() >= RECORDS_BATCH {
+            hasher.update(&self.buf);
+            self.buf.clear();
+        }
         Ok(())
     }
 
     /// The digest of the rows since [`StagedDigest::start`], if a staged
     /// plan could hold them all.
     pub(super) fn finish(&mut self) -> Option<Hash> {
-        self.hasher.take().map(|h| *h.finalize().as_bytes())
+        let rest = std::mem::take(&mut self.buf);
+        self.hasher
+            .take()
+            .map(|mut h| *h.update(&rest).finalize().as_bytes())
     }
 }
 
@@ -453,7 +517,7 @@ impl HeadSpool {
     pub(super) fn new<S: Store>(ledger: &Ledger<S>) -> Result<Self, LedgerError> {
         Ok(HeadSpool {
             out: ledger.store.spool()?,
-            buf: Vec::with_capacity(128),
+            buf: Vec::with_capacity(RECORDS_BATCH + 1024),
             staging: None,
         })
     }
@@ -462,47 +526,75 @@ impl HeadSpool {
     pub(super) fn staging<S: Store>(ledger: &Ledger<S>) -> Result<Self, LedgerError> {
         Ok(HeadSpool {
             out: ledger.store.staging()?,
-            buf: Vec::with_capacity(128),
+            buf: Vec::with_capacity(RECORDS_BATCH + 1024),
             staging: Some(blake3::Hasher::new()),
         })
     }
 
-    pub(super) fn push(
+    /// Hashes (when staging) and writes the records buffered.
+    pub(super) fn write_buffered(&mut self) -> Result<(), LedgerError> {
+        if let Some(hasher) = &mut self.staging {
+            hasher.update(&self.buf);
+        }
+        self.out.write_all(&self.buf).map_err(spool_io)?;
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// Writes one row's record: `create` is a [`StagedCreate`] or a
+    /// [`StagedCreateRef`], for a create in a staged plan.
+    pub(super) fn push<C: Serialize>(
         &mut self,
         row: u32,
         lead_name: &str,
         outcome: OutcomeHead,
-        create: Option<&StagedCreate>,
+        create: Option<&C>,
     ) -> Result<(), LedgerError> {
         encode_record(&mut self.buf, row, lead_name, outcome, create)?;
-        if let Some(hasher) = &mut self.staging {
-            hasher.update(&self.buf);
+        if self.buf.len() >= RECORDS_BATCH {
+            self.write_buffered()?;
         }
-        self.out.write_all(&self.buf).map_err(spool_io)
+        Ok(())
+    }
+
+    /// Writes one row's head, with nothing staged.
+    pub(super) fn push_head(
+        &mut self,
+        row: u32,
+        lead_name: &str,
+        outcome: OutcomeHead,
+    ) -> Result<(), LedgerError> {
+        self.push::<StagedCreate>(row, lead_name, outcome, None)
     }
 
     /// The digest of what a staging spool holds so far.
-    pub(super) fn digest(&self) -> Option<Hash> {
-        self.staging.as_ref().map(|h| *h.finalize().as_bytes())
+    pub(super) fn digest(&mut self) -> Result<Option<Hash>, LedgerError> {
+        self.write_buffered()?;
+        Ok(self.staging.as_ref().map(|h| *h.finalize().as_bytes()))
     }
 
     /// The heads written, in the order they were pushed.
-    pub(super) fn into_heads(self) -> Result<SpooledHeads, LedgerError> {
+    pub(super) fn into_heads(mut self) -> Result<SpooledHeads, LedgerError> {
+        self.write_buffered()?;
         Ok(SpooledHeads::new(self.out.into_reader()?))
     }
 
     /// [`HeadSpool::into_heads`], the file kept as the staged plan whose
     /// digest is `digest` (see [`Spool::keep`]).
-    pub(super) fn keep(self, digest: &Hash) -> Result<SpooledHeads, LedgerError> {
+    pub(super) fn keep(mut self, digest: &Hash) -> Result<SpooledHeads, LedgerError> {
+        self.write_buffered()?;
         Ok(SpooledHeads::new(self.out.keep(&staged_name(digest))?))
     }
 }
 
-/// The records of a [`HeadSpool`] or a staged plan, read back once; with
-/// a digest of the bytes read, when asked for.
+/// The records of a [`HeadSpool`] or a staged plan, read back once (a
+/// batch of bytes at a time); with a digest of the bytes read, when asked
+/// for.
 pub(super) struct SpooledHeads {
     input: Box<dyn Read + Send>,
+    /// Bytes read and not yet taken, from `pos`.
     buf: Vec<u8>,
+    pos: usize,
     hasher: Option<blake3::Hasher>,
 }
 
@@ -511,33 +603,55 @@ impl SpooledHeads {
         SpooledHeads {
             input,
             buf: Vec::new(),
+            pos: 0,
             hasher: None,
         }
     }
 
-    fn read_record(&mut self) -> Result<Option<StagedRow>, LedgerError> {
-        let mut len = [0u8; 4];
-        // The spool ends where a record would start; anywhere else is a
-        // cut record.
-        let mut got = 0;
-        while got < len.len() {
-            match self.input.read(&mut len[got..]) {
-                Ok(0) if got == 0 => return Ok(None),
-                Ok(0) => {
-                    return Err(spool_io(std::io::ErrorKind::UnexpectedEof.into()));
+    /// Reads until `need` bytes are buffered from `pos`: false when the
+    /// input ended with none.
+    fn fill(&mut self, need: usize) -> Result<bool, LedgerError> {
+        while self.buf.len() - self.pos < need {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+            let old = self.buf.len();
+            self.buf.resize(old + need.max(RECORDS_BATCH), 0);
+            let n = loop {
+                match self.input.read(&mut self.buf[old..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(spool_io(e)),
                 }
-                Ok(n) => got += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(spool_io(e)),
+            };
+            self.buf.truncate(old + n);
+            if let Some(hasher) = &mut self.hasher {
+                hasher.update(&self.buf[old..]);
+            }
+            if n == 0 {
+                // The spool ends where a record would start; anywhere else
+                // is a cut record (whose bytes go: the next read ends).
+                self.buf.clear();
+                return match old {
+                    0 => Ok(false),
+                    _ => Err(spool_io(std::io::ErrorKind::UnexpectedEof.into())),
+                };
             }
         }
-        self.buf.resize(u32::from_le_bytes(len) as usize, 0);
-        self.input.read_exact(&mut self.buf).map_err(spool_io)?;
-        if let Some(hasher) = &mut self.hasher {
-            hasher.update(&len);
-            hasher.update(&self.buf);
+        Ok(true)
+    }
+
+    fn read_record(&mut self) -> Result<Option<StagedRow>, LedgerError> {
+        if !self.fill(4)? {
+            return Ok(None);
         }
-        Ok(Some(codec::decode(&self.buf)?))
+        let at = self.pos;
+        let len = u32::from_le_bytes(self.buf[at..at + 4].try_into().expect("4 bytes")) as usize;
+        if !self.fill(4 + len)? {
+            return Err(spool_io(std::io::ErrorKind::UnexpectedEof.into()));
+        }
+        let record = codec::decode(&self.buf[self.pos + 4..self.pos + 4 + len])?;
+        self.pos += 4 + len;
+        Ok(Some(record))
     }
 }
 
@@ -627,7 +741,7 @@ pub(super) fn read_staged(
                 return;
             }
         };
-        if let Err(e) = spool.push(row, &head_name, outcome, None) {
+        if let Err(e) = spool.push_head(row, &head_name, outcome) {
             batch.push(Err(e));
             send(batch);
             return;
@@ -644,7 +758,9 @@ pub(super) fn read_staged(
         }
     }
     let read = records.hasher.take().map(|h| *h.finalize().as_bytes());
-    if read.as_ref() != Some(digest) {
+    if let Err(e) = spool.write_buffered() {
+        batch.push(Err(e));
+    } else if read.as_ref() != Some(digest) {
         fail(
             &mut batch,
             "its bytes do not have the digest its preview recorded".into(),
@@ -715,8 +831,9 @@ mod tests {
             staging: None,
         };
         for (row, name, outcome) in heads {
-            spool.push(*row, name, *outcome, None).unwrap();
+            spool.push_head(*row, name, *outcome).unwrap();
         }
+        spool.write_buffered().unwrap();
         let mut bytes = Vec::new();
         spool
             .out
@@ -729,6 +846,57 @@ mod tests {
 
     fn read_back(bytes: Vec<u8>) -> Vec<Result<PlanHead, LedgerError>> {
         SpooledHeads::new(Box::new(std::io::Cursor::new(bytes))).collect()
+    }
+
+    /// A staging spool of many batches gives its records back in order,
+    /// its digest is the blake3 of its bytes, and reading it back with a
+    /// hasher gives the same digest.
+    #[test]
+    fn a_staging_spool_of_many_batches_reads_back_with_its_digest() {
+        let store = MemStore::new();
+        let mut spool = HeadSpool {
+            out: store.staging().unwrap(),
+            buf: Vec::new(),
+            staging: Some(blake3::Hasher::new()),
+        };
+        let create = StagedCreate {
+            lead_name: None,
+            export_value: Some("E1".into()),
+            subs: [true, false, true],
+            touched: 1 << 36 | 5,
+        };
+        let n = 3 * RECORDS_BATCH / 20;
+        for row in 0..n as u32 {
+            let staged = (row % 3 == 0).then_some(&create);
+            let outcome = match staged {
+                Some(_) => OutcomeHead::Create,
+                None => OutcomeHead::Unchanged { crm_id: row.into() },
+            };
+            spool
+                .push(row, &format!("Lead {row}"), outcome, staged)
+                .unwrap();
+        }
+        let digest = spool.digest().unwrap().unwrap();
+        let mut heads = spool.keep(&digest).unwrap();
+        let bytes = store.staged().get(&staged_name(&digest)).cloned().unwrap();
+        assert!(bytes.len() > 2 * RECORDS_BATCH, "{}", bytes.len());
+        assert_eq!(*blake3::hash(&bytes).as_bytes(), digest);
+        for row in 0..n as u32 {
+            let head = heads.next().unwrap().unwrap();
+            assert_eq!((head.row, head.lead_name), (row, format!("Lead {row}")));
+        }
+        assert!(heads.next().is_none());
+        let mut again = SpooledHeads::new(Box::new(std::io::Cursor::new(bytes)));
+        again.hasher = Some(blake3::Hasher::new());
+        let mut creates = 0;
+        while let Some((_, _, _, staged)) = again.read_record().unwrap() {
+            if let Some(staged) = staged {
+                assert_eq!(staged, create);
+                creates += 1;
+            }
+        }
+        assert_eq!(creates, n.div_ceil(3));
+        assert_eq!(*again.hasher.unwrap().finalize().as_bytes(), digest);
     }
 
     /// Heads come back in order; a spool cut anywhere but between two

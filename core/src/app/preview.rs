@@ -4,11 +4,11 @@
 use std::io::Read;
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use super::plan::{HeadSpool, StagedCreate};
+use super::plan::{HeadSpool, StagedCreateRef};
 use super::report::{ImportReport, StreamedImportReport};
 use super::{Ledger, LedgerError, Progress};
 use crate::event::{
-    Event, ImportId, Issue, Kind, OutcomeHead, PlannedCreate, PreviewCounts, RowOutcome, Severity,
+    Event, ImportId, Issue, Kind, OutcomeHead, PreviewCounts, RowOutcome, Severity,
 };
 use crate::matching::Matcher;
 use crate::parse::DateFormat;
@@ -148,15 +148,13 @@ impl PreviewEvents<'_> {
                     communication.as_ref(),
                     opportunity.as_ref(),
                 ];
-                // Its sequence number is the commit's to know.
-                let create = PlannedCreate::of(0, row, fields, subs);
-                let touched = PlannedCreate::touched(fields, subs);
-                Some(StagedCreate::of(create, touched, &lead_name))
+                Some(StagedCreateRef::of(fields, subs, &lead_name))
             }
             _ => None,
         };
         self.spool
             .push(row, &lead_name, OutcomeHead::of(&outcome), staged.as_ref())?;
+        drop(staged);
         match outcome {
             RowOutcome::Create { .. } => self.counts.create += 1,
             RowOutcome::Update { .. } => self.counts.update += 1,
@@ -185,7 +183,7 @@ impl PreviewEvents<'_> {
         }
     }
 
-    fn summary(&mut self) -> Event {
+    fn summary(&mut self) -> Result<Event, LedgerError> {
         if self.n_rows == 0 {
             self.file_issues.push(validate::error(
                 2,
@@ -206,7 +204,8 @@ impl PreviewEvents<'_> {
         // can be committed, without updates (whose changes only the plan
         // rows hold).
         let stageable = counts.errors == 0 && counts.update == 0 && counts.create > 0;
-        match self.spool.digest().filter(|_| stageable) {
+        let digest = self.spool.digest()?.filter(|_| stageable);
+        Ok(match digest {
             Some(staged_plan) => Event::PreviewSummarisedStaged {
                 import_id,
                 counts,
@@ -218,7 +217,7 @@ impl PreviewEvents<'_> {
                 counts,
                 file_issues,
             },
-        }
+        })
     }
 }
 
@@ -243,7 +242,7 @@ impl Iterator for PreviewEvents<'_> {
             }
             None => {
                 self.done = true;
-                Some(Ok(self.summary()))
+                Some(self.summary())
             }
         }
     }
