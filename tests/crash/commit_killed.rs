@@ -158,3 +158,33 @@ fn an_update_commit_killed_while_projecting_shows_every_update_on_reopen() {
     }
     verify_ok(&env);
 }
+
+/// A preview killed while it appends leaves its staged plan half written,
+/// under a temporary name in `staged/`; the next process removes it, and
+/// the file previewed again commits from its new staged plan.
+#[test]
+fn a_preview_killed_mid_way_leaves_no_staged_plan_behind() {
+    let env = Env::new();
+    let staged = |env: &Env| -> Vec<String> {
+        std::fs::read_dir(env.data_dir().join("staged"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let file = env.write("big.csv", &big_csv(ROWS as usize, "A"));
+    assert!(env.run_and_kill_at(&["import", path_str(&file)], "events_written:1"));
+    let left = staged(&env);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0].starts_with(".staging-"), "{left:?}");
+    assert_eq!(lead_total(&env), 0);
+    assert!(staged(&env).is_empty(), "removed by the next open");
+    let id = preview(&env);
+    let kept = staged(&env);
+    assert_eq!(kept.len(), 1);
+    assert!(kept[0].starts_with("plan-"), "{kept:?}");
+    let out = env.run(&["--json", "imports", "commit", &id]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(lead_total(&env), ROWS);
+    assert!(staged(&env).is_empty());
+    verify_ok(&env);
+}
