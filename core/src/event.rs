@@ -134,6 +134,27 @@ pub enum RowOutcome {
 }
 
 impl RowOutcome {
+    /// A create's values and its sub-records' (contact, communication,
+    /// opportunity), if it is a create.
+    pub fn as_create(&self) -> Option<(&Fields, [Option<&Fields>; 3])> {
+        match self {
+            RowOutcome::Create {
+                fields,
+                contact,
+                communication,
+                opportunity,
+            } => Some((
+                fields,
+                [
+                    contact.as_ref(),
+                    communication.as_ref(),
+                    opportunity.as_ref(),
+                ],
+            )),
+            _ => None,
+        }
+    }
+
     /// The action name of the preview's JSON.
     pub fn action(&self) -> Option<&'static str> {
         match self {

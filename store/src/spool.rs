@@ -53,30 +53,25 @@ impl FileSpool {
 /// Removes the spools that a process stopped before keeping or dropping
 /// them (the caller holds the data directory's lock).
 pub(crate) fn remove_stale_staging(dir: &Path) -> Result<(), StoreError> {
-    for entry in std::fs::read_dir(dir).map_err(|e| io("cannot list", dir, e))? {
-        let entry = entry.map_err(|e| io("cannot list", dir, e))?;
-        if entry
-            .file_name()
-            .to_string_lossy()
-            .starts_with(STAGING_PREFIX)
-        {
-            let p = entry.path();
-            std::fs::remove_file(&p).map_err(|e| io("cannot remove", &p, e))?;
-        }
-    }
-    Ok(())
+    remove_where(dir, true)
 }
 
 /// Every staged file kept in `dir` (not the spools still being written,
 /// which may become one).
 pub(crate) fn remove_all(dir: &Path) -> Result<(), StoreError> {
+    remove_where(dir, false)
+}
+
+/// Removes the files of `dir` that are spools still unkept (`unkept`), or
+/// the kept ones.
+fn remove_where(dir: &Path, unkept: bool) -> Result<(), StoreError> {
     for entry in std::fs::read_dir(dir).map_err(|e| io("cannot list", dir, e))? {
         let entry = entry.map_err(|e| io("cannot list", dir, e))?;
-        if !entry
+        let is_unkept = entry
             .file_name()
             .to_string_lossy()
-            .starts_with(STAGING_PREFIX)
-        {
+            .starts_with(STAGING_PREFIX);
+        if is_unkept == unkept {
             let p = entry.path();
             std::fs::remove_file(&p).map_err(|e| io("cannot remove", &p, e))?;
         }

@@ -80,21 +80,12 @@ impl CommitEvents<'_> {
     fn plan_events(&mut self, seq: u64, planned: PlannedRow) {
         let import_id = self.import_id;
         let row = planned.row;
+        if let Some((fields, subs)) = planned.outcome.as_create() {
+            self.fields_touched |= PlannedCreate::touched(fields, subs);
+            self.create(PlannedCreate::of(seq, row, fields, subs));
+            return;
+        }
         match planned.outcome {
-            RowOutcome::Create {
-                fields,
-                contact,
-                communication,
-                opportunity,
-            } => {
-                let subs = [
-                    contact.as_ref(),
-                    communication.as_ref(),
-                    opportunity.as_ref(),
-                ];
-                self.fields_touched |= PlannedCreate::touched(&fields, subs);
-                self.create(PlannedCreate::of(seq, row, &fields, subs));
-            }
             RowOutcome::Update {
                 crm_id,
                 base_version,
@@ -113,8 +104,9 @@ impl CommitEvents<'_> {
                 });
             }
             RowOutcome::Unchanged { .. } => self.counts.unchanged += 1,
-            // A preview with invalid rows has errors and is never committed.
-            RowOutcome::Invalid => {}
+            // A preview with invalid rows has errors and is never
+            // committed; creates are taken above.
+            RowOutcome::Invalid | RowOutcome::Create { .. } => {}
         }
     }
 }

@@ -136,22 +136,9 @@ impl PreviewEvents<'_> {
             }
         }
         // A create stages what its commit needs of it (`plan::StagedRow`).
-        let staged = match &outcome {
-            RowOutcome::Create {
-                fields,
-                contact,
-                communication,
-                opportunity,
-            } => {
-                let subs = [
-                    contact.as_ref(),
-                    communication.as_ref(),
-                    opportunity.as_ref(),
-                ];
-                Some(StagedCreateRef::of(fields, subs, &lead_name))
-            }
-            _ => None,
-        };
+        let staged = outcome
+            .as_create()
+            .map(|(fields, subs)| StagedCreateRef::of(fields, subs, &lead_name));
         self.spool
             .push(row, &lead_name, OutcomeHead::of(&outcome), staged.as_ref())?;
         drop(staged);
