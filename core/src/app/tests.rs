@@ -1569,7 +1569,7 @@ fn verify_proves_the_digest_of_each_staged_plan() {
     let events: Vec<Event> = (first..=last)
         .map(|seq| l.event(seq).unwrap().event)
         .collect();
-    let replay = |alter: bool| {
+    let replay = |alter: bool, alter_after: bool| {
         let other = ledger(64);
         let mut events = events.clone();
         if let Some(Event::PreviewSummarisedStaged { staged_plan, .. }) = events.last_mut() {
@@ -1584,14 +1584,27 @@ fn verify_proves_the_digest_of_each_staged_plan() {
             .append("tester", events.into_iter().map(Ok), &NoProgress)
             .unwrap();
         drop(_w);
+        if alter_after {
+            // An event after the summary altered too: the chain's walk
+            // names that one, and the first problem in log order wins.
+            other
+                .add_list_item(crate::catalogue::ListName::Industry, "Space", "t")
+                .unwrap();
+            let blocks = event_blocks(&other);
+            alter_block_end(&other, blocks.last().unwrap());
+        }
         other.verify().unwrap()
     };
-    assert!(replay(false).ok);
-    let bad = replay(true);
-    assert!(!bad.ok);
-    assert_eq!(bad.first_bad_seq, Some(last));
-    assert!(
-        bad.problem.as_deref().unwrap().contains("staged plan"),
-        "{bad:?}"
-    );
+    assert!(replay(false, false).ok);
+    let after = replay(false, true);
+    assert_eq!(after.first_bad_seq, Some(last + 1), "{after:?}");
+    for alter_after in [false, true] {
+        let bad = replay(true, alter_after);
+        assert!(!bad.ok);
+        assert_eq!(bad.first_bad_seq, Some(last), "{bad:?}");
+        assert!(
+            bad.problem.as_deref().unwrap().contains("staged plan"),
+            "{bad:?}"
+        );
+    }
 }
