@@ -609,13 +609,15 @@ impl SpooledHeads {
     }
 
     /// Reads until `need` bytes are buffered from `pos`: false when the
-    /// input ended with none.
+    /// input ended with none. The buffer grows by what is read, a batch at
+    /// a time, never by `need` at once: a damaged length in a staged plan
+    /// cannot make it allocate more than the file holds.
     fn fill(&mut self, need: usize) -> Result<bool, LedgerError> {
         while self.buf.len() - self.pos < need {
             self.buf.drain(..self.pos);
             self.pos = 0;
             let old = self.buf.len();
-            self.buf.resize(old + need.max(RECORDS_BATCH), 0);
+            self.buf.resize(old + RECORDS_BATCH, 0);
             let n = loop {
                 match self.input.read(&mut self.buf[old..]) {
                     Ok(n) => break n,

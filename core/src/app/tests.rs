@@ -1438,8 +1438,8 @@ fn a_commit_from_a_staged_plan_reads_no_plan_row() {
     );
 }
 
-/// A staged plan that is damaged, cut short, emptied or another preview's
-/// is read past: its digest is not the one the preview recorded, so the
+/// A staged plan that is damaged, cut short, emptied, given a huge
+/// record length or another preview's is read past: its digest is not the one the preview recorded, so the
 /// commit throws away what it built from it and commits from the log,
 /// with the same events and answer as if it had never been staged.
 #[test]
@@ -1458,7 +1458,7 @@ fn a_staged_plan_that_differs_is_read_past() {
         let bytes = l.store.staged().values().next().unwrap().clone();
         bytes
     };
-    let damages: [(&str, &dyn Fn(&mut Vec<u8>)); 5] = [
+    let damages: [(&str, &dyn Fn(&mut Vec<u8>)); 6] = [
         ("a byte flipped", &|b| {
             let middle = b.len() / 2;
             b[middle] ^= 0x01;
@@ -1469,6 +1469,10 @@ fn a_staged_plan_that_differs_is_read_past() {
             b.drain(..4 + len);
         }),
         ("emptied", &|b| b.clear()),
+        // Read a batch at a time up to the file's end, not allocated.
+        ("a length made huge", &|b| {
+            b[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        }),
         ("another preview's", &|b| *b = another.clone()),
     ];
     for (what, damage) in damages {
