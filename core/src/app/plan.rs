@@ -432,7 +432,7 @@ fn encode_record<C: Serialize>(
     lead_name: &str,
     outcome: OutcomeHead,
     create: Option<&C>,
-) -> Result<(), LedgerError> {
+) -> Result<(), crate::codec::CodecError> {
     let start = buf.len();
     buf.extend_from_slice(&[0; 4]);
     codec::encode_into(&(row, lead_name, outcome, create), buf)?;
@@ -490,7 +490,7 @@ impl StagedDigest {
             head.outcome,
             create.as_ref(),
         )
-        .map_err(|e| decode(crate::codec::CodecError::Decode(e.to_string())))?;
+        .map_err(log::LogError::Encode)?;
         if self.buf.len() >= RECORDS_BATCH {
             hasher.update(&self.buf);
             self.buf.clear();
@@ -642,7 +642,8 @@ impl SpooledHeads {
         Ok(true)
     }
 
-    fn read_record(&mut self) -> Result<Option<StagedRow>, LedgerError> {
+    /// The next record's encoded bytes (valid until the next read).
+    fn next_bytes(&mut self) -> Result<Option<&[u8]>, LedgerError> {
         if !self.fill(4)? {
             return Ok(None);
         }
@@ -651,9 +652,30 @@ impl SpooledHeads {
         if !self.fill(4 + len)? {
             return Err(spool_io(std::io::ErrorKind::UnexpectedEof.into()));
         }
-        let record = codec::decode(&self.buf[self.pos + 4..self.pos + 4 + len])?;
-        self.pos += 4 + len;
-        Ok(Some(record))
+        let start = self.pos + 4;
+        self.pos = start + len;
+        Ok(Some(&self.buf[start..start + len]))
+    }
+
+    fn read_record(&mut self) -> Result<Option<StagedRow>, LedgerError> {
+        match self.next_bytes()? {
+            Some(bytes) => Ok(Some(codec::decode(bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The next record's head only (what an answer shows): what a create
+    /// stages after it is not decoded.
+    fn read_head(&mut self) -> Result<Option<PlanHead>, LedgerError> {
+        let Some(bytes) = self.next_bytes()? else {
+            return Ok(None);
+        };
+        let (row, lead_name, outcome): (u32, &str, OutcomeHead) = codec::decode_head(bytes)?;
+        Ok(Some(PlanHead {
+            row,
+            lead_name: lead_name.to_owned(),
+            outcome,
+        }))
     }
 }
 
@@ -661,15 +683,7 @@ impl Iterator for SpooledHeads {
     type Item = Result<PlanHead, LedgerError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.read_record()
-            .map(|record| {
-                record.map(|(row, lead_name, outcome, _)| PlanHead {
-                    row,
-                    lead_name,
-                    outcome,
-                })
-            })
-            .transpose()
+        self.read_head().transpose()
     }
 }
 

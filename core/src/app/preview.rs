@@ -141,7 +141,6 @@ impl PreviewEvents<'_> {
             .map(|(fields, subs)| StagedCreateRef::of(fields, subs, &lead_name));
         self.spool
             .push(row, &lead_name, OutcomeHead::of(&outcome), staged.as_ref())?;
-        drop(staged);
         match outcome {
             RowOutcome::Create { .. } => self.counts.create += 1,
             RowOutcome::Update { .. } => self.counts.update += 1,

@@ -1381,13 +1381,7 @@ fn a_commit_from_a_staged_plan_reads_no_plan_row() {
     use std::sync::atomic::Ordering::Relaxed;
     let commit = |staged: bool| {
         let l = counting_ledger(LedgerOptions::default());
-        let p = l
-            .preview(
-                preview_cmd(),
-                &mut numbered_leads_csv(3000).as_bytes(),
-                &NoProgress,
-            )
-            .unwrap();
+        let p = preview_as(&l, &numbered_leads_csv(3000));
         let state = l.import_state(p.import_id).unwrap();
         let digest = state.staged_plan.expect("a plan of creates is staged");
         let summary = l.event(state.preview_seqs.1).unwrap();
