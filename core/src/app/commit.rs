@@ -304,7 +304,8 @@ impl<S: Store> Ledger<S> {
             };
             // On an error `events` is dropped with its receiver, which
             // stops the reading thread; the scope waits for it.
-            self.append(actor, events, &NoProgress)
+            let handing = super::feed::Handing::new(plan::HeadSpool::new(self)?);
+            self.append_handing(actor, events, &NoProgress, Some(handing))
         })?;
         Ok(())
     }

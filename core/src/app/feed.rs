@@ -8,9 +8,12 @@
 use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender};
 
+use serde::{Deserialize, Serialize};
+
+use super::plan::{HeadSpool, SpooledHeads};
 use super::LedgerError;
 use crate::cursor::{EventCursor, Next};
-use crate::event;
+use crate::event::{self, CrmId, Event, Kind};
 use crate::log::{self, Recorded};
 use crate::projection;
 use crate::store::Store;
@@ -61,6 +64,153 @@ impl Fed {
     }
 }
 
+/// What an append hands its own catch-up of one event it appended, in
+/// the append's order ([`Handing`]): the lean reading of a lead's or a
+/// sub-record's creation, or that the catch-up reads the event from the
+/// log. The catch-up of a 1M-row commit read its 2.3 million events back
+/// from sled (sled's reads, the blocks' frames, the lean decoding) on a
+/// thread that was a seventh of the commit's CPU; what the append built
+/// them from says the same in far fewer bytes.
+#[derive(Serialize)]
+enum HandedRef<'a> {
+    FromLog,
+    LeadCreated {
+        crm_id: CrmId,
+        kind: Kind,
+        lead_name: &'a str,
+        export_value: Option<&'a str>,
+    },
+    Sub {
+        crm_id: CrmId,
+    },
+}
+
+/// [`HandedRef`] read back (the same variants and fields, owned).
+#[derive(Deserialize)]
+enum Handed {
+    FromLog,
+    LeadCreated {
+        crm_id: CrmId,
+        kind: Kind,
+        lead_name: String,
+        export_value: Option<String>,
+    },
+    Sub {
+        crm_id: CrmId,
+    },
+}
+
+impl<'a> HandedRef<'a> {
+    /// What the catch-up is handed of `event`: what [`event::lean`] reads
+    /// of its encoding, for the events a commit makes of its plan (a
+    /// lead's creation of schema 1, whose name and export value are among
+    /// its values, is read from the log).
+    fn of(event: &'a Event) -> Self {
+        match event {
+            Event::LeadCreatedAsPlanned {
+                crm_id,
+                kind,
+                lead_name,
+                export_value,
+                ..
+            } => HandedRef::LeadCreated {
+                crm_id: *crm_id,
+                kind: *kind,
+                lead_name,
+                export_value: export_value.as_deref(),
+            },
+            Event::SubCreatedAsPlanned { crm_id, .. }
+            | Event::ContactCreated { crm_id, .. }
+            | Event::CommunicationCreated { crm_id, .. }
+            | Event::OpportunityCreated { crm_id, .. } => HandedRef::Sub { crm_id: *crm_id },
+            _ => HandedRef::FromLog,
+        }
+    }
+}
+
+impl Handed {
+    fn into_lean(self) -> Option<event::Lean> {
+        match self {
+            Handed::FromLog => None,
+            Handed::LeadCreated {
+                crm_id,
+                kind,
+                lead_name,
+                export_value,
+            } => Some(event::Lean::LeadCreated {
+                crm_id,
+                kind,
+                lead_name,
+                export_value,
+            }),
+            Handed::Sub { crm_id } => Some(event::Lean::Sub { crm_id }),
+        }
+    }
+}
+
+/// The writing half: an append records what it hands over of each event
+/// it builds, in a spool (a file the store gives, written 64 KiB at a
+/// time), so that a million-row commit holds none of it in memory.
+pub(super) struct Handing {
+    spool: HeadSpool,
+}
+
+impl Handing {
+    pub(super) fn new(spool: HeadSpool) -> Self {
+        Handing { spool }
+    }
+
+    /// Records what is handed over of the append's next event.
+    pub(super) fn push(&mut self, event: &Event) -> Result<(), LedgerError> {
+        self.spool.push_record(&HandedRef::of(event))
+    }
+
+    /// The records, to be read back by the catch-up of the events
+    /// `appended`.
+    pub(super) fn into_handover(self, appended: Range<u64>) -> Result<Handover, LedgerError> {
+        Ok(Handover {
+            records: self.spool.into_heads()?,
+            next: appended.start,
+            appended,
+        })
+    }
+}
+
+/// The reading half: what the append handed over of each of its events
+/// (`appended`), read in order.
+pub(super) struct Handover {
+    records: SpooledHeads,
+    appended: Range<u64>,
+    /// The event whose record is read next.
+    next: u64,
+}
+
+impl Handover {
+    /// The lean reading handed over for event `seq`, if it is one of the
+    /// append's and was handed over lean (the records before it are passed
+    /// over: events skipped as projecting nothing); `None` for an event
+    /// to read from the log.
+    fn take(&mut self, seq: u64) -> Result<Option<event::Lean>, LedgerError> {
+        if !self.appended.contains(&seq) || seq < self.next {
+            return Ok(None);
+        }
+        while self.next <= seq {
+            let Some(bytes) = self.records.next_bytes()? else {
+                return Err(LedgerError::Corrupt(format!(
+                    "the catch-up was handed no record of event {}",
+                    self.next
+                )));
+            };
+            self.next += 1;
+            if self.next > seq {
+                let handed: Handed = crate::codec::decode(bytes)?;
+                return Ok(handed.into_lean());
+            }
+        }
+        Ok(None)
+    }
+}
+
 /// Reads events `begin..end` (jumping over `skips`, ordered and not
 /// overlapping) and sends them to `tx`, an error last; stops when the
 /// receiver is gone. The hashes of the events in `sealed_here` are not
@@ -73,6 +223,7 @@ pub(super) fn read<S: Store>(
     end: u64,
     skips: &[Range<u64>],
     sealed_here: Range<u64>,
+    handed: Option<Handover>,
     tx: &SyncSender<Batch>,
 ) {
     let mut batch = Vec::with_capacity(BATCH);
@@ -83,6 +234,7 @@ pub(super) fn read<S: Store>(
         end,
         skips,
         &sealed_here,
+        handed,
         tx,
         &mut batch,
         &mut unchecked,
@@ -125,6 +277,7 @@ fn read_into<S: Store>(
     end: u64,
     skips: &[Range<u64>],
     sealed_here: &Range<u64>,
+    mut handed: Option<Handover>,
     tx: &SyncSender<Batch>,
     batch: &mut Batch,
     unchecked: &mut log::SealedBatch,
@@ -132,6 +285,9 @@ fn read_into<S: Store>(
     let mut skips = skips.iter().peekable();
     let mut next = begin;
     let mut cursor = EventCursor::new(store, next, end);
+    // The event the cursor reads next: events handed over lean are not
+    // read from the log, and the cursor starts again after them.
+    let mut cursor_next = next;
     let mut weight = 0;
     while next < end {
         while skips.next_if(|r| r.end <= next).is_some() {}
@@ -140,7 +296,19 @@ fn read_into<S: Store>(
             batch.push(Ok(Fed::Skipped(next..to)));
             next = to;
             cursor = EventCursor::new(store, next, end);
+            cursor_next = next;
+        } else if let Some(lean) = match handed.as_mut() {
+            Some(handed) => handed.take(next)?,
+            None => None,
+        } {
+            // The append that wrote this event handed over what its
+            // catch-up needs of it: nothing is read from the log.
+            batch.push(Ok(Fed::Lean(next, lean)));
+            next += 1;
         } else {
+            if cursor_next != next {
+                cursor = EventCursor::new(store, next, end);
+            }
             // The plan rows of a preview stay in the log and project to
             // nothing: skip them without hashing them again (a tenth of a
             // preview; `ledger verify` proves them), and in a compact
@@ -152,13 +320,14 @@ fn read_into<S: Store>(
                 )));
             };
             let fed = fed(entry?, sealed_here, unchecked)?;
+            next += 1;
+            cursor_next = next;
             weight += if matches!(fed, Fed::Event(_)) {
                 WHOLE
             } else {
                 1
             };
             batch.push(Ok(fed));
-            next += 1;
         }
         if batch.len() >= BATCH || weight >= BATCH {
             weight = 0;
@@ -280,5 +449,117 @@ impl Feed {
     pub(super) fn put_back(&mut self, fed: Fed) {
         debug_assert!(self.back.is_none());
         self.back = Some(fed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{Ledger, LedgerOptions, SystemClock};
+    use crate::event::{CommitCounts, SubKind};
+    use crate::memstore::MemStore;
+
+    fn ledger() -> Ledger<MemStore> {
+        Ledger::open(
+            MemStore::new(),
+            Box::new(SystemClock),
+            LedgerOptions::default(),
+        )
+        .unwrap()
+    }
+
+    /// The events a commit makes, and others.
+    fn events() -> Vec<Event> {
+        let planned = |crm_id, export: Option<&str>| Event::LeadCreatedAsPlanned {
+            import_id: 7,
+            row: 2,
+            crm_id,
+            kind: if crm_id % 2 == 0 {
+                Kind::Leads
+            } else {
+                Kind::Organizations
+            },
+            plan: 40 + crm_id,
+            lead_name: format!("Zoë's Bäckerei {crm_id}"),
+            export_value: export.map(str::to_owned),
+        };
+        let mut out = vec![
+            planned(1, Some("E-1")),
+            planned(2, None),
+            planned(3, Some("")),
+        ];
+        for sub in SubKind::ALL {
+            out.push(Event::SubCreatedAsPlanned {
+                import_id: 7,
+                row: 2,
+                crm_id: 3,
+                sub,
+                plan: 43,
+            });
+        }
+        out.push(Event::ContactCreated {
+            import_id: 7,
+            row: 3,
+            crm_id: 9,
+            fields: Vec::new(),
+        });
+        out.push(Event::ImportCommitted {
+            import_id: 7,
+            counts: CommitCounts::default(),
+            events: 7,
+            fields_touched: 1,
+        });
+        out
+    }
+
+    /// What the catch-up is handed of an event is what it reads of the
+    /// event's encoding: for every event a commit makes of its plan.
+    #[test]
+    fn what_is_handed_over_is_what_the_log_would_give() {
+        for event in events() {
+            let mut bytes = Vec::new();
+            crate::codec::encode_into(&HandedRef::of(&event), &mut bytes).unwrap();
+            let handed: Handed = crate::codec::decode(&bytes).unwrap();
+            let from_log = event::lean(&crate::codec::encode(&event).unwrap()).unwrap();
+            match handed.into_lean() {
+                Some(lean) => assert_eq!(Some(lean), from_log, "{event:?}"),
+                None => assert!(
+                    matches!(event, Event::ImportCommitted { .. }),
+                    "{event:?} is read from the log"
+                ),
+            }
+        }
+    }
+
+    /// A handover gives each appended event's record in order, passes over
+    /// the records of events skipped, leaves events outside the append
+    /// to the log, and names an event it has no record of.
+    #[test]
+    fn a_handover_is_read_in_the_append_s_order() {
+        let l = ledger();
+        let events = events();
+        let mut handing = Handing::new(HeadSpool::new(&l).unwrap());
+        for event in &events {
+            handing.push(event).unwrap();
+        }
+        let lean = |i: usize| event::lean(&crate::codec::encode(&events[i]).unwrap()).unwrap();
+        let mut handover = handing.into_handover(100..108).unwrap();
+        assert_eq!(handover.take(99).unwrap(), None, "before the append");
+        assert_eq!(handover.take(100).unwrap(), lean(0));
+        // 101 and 102 skipped.
+        assert_eq!(handover.take(103).unwrap(), lean(3));
+        assert_eq!(handover.take(102).unwrap(), None, "already passed");
+        assert_eq!(
+            handover.take(107).unwrap(),
+            None,
+            "the commit, from the log"
+        );
+        assert_eq!(handover.take(108).unwrap(), None, "after the append");
+        let mut short = Handing::new(HeadSpool::new(&l).unwrap());
+        short.push(&events[0]).unwrap();
+        let mut short = short.into_handover(100..102).unwrap();
+        assert_eq!(short.take(100).unwrap(), lean(0));
+        let e = short.take(101).unwrap_err();
+        assert!(e.to_string().contains("event 101"), "{e}");
     }
 }

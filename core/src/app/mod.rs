@@ -254,11 +254,32 @@ impl<S: Store> Ledger<S> {
         events: impl Iterator<Item = Result<Event, LedgerError>>,
         progress: &dyn Progress,
     ) -> Result<std::ops::Range<u64>, LedgerError> {
+        self.append_handing(actor, events, progress, None)
+    }
+
+    /// [`Ledger::append`], recording in `handing` what its catch-up needs
+    /// of each event it appends (see [`feed::Handing`]), so that the
+    /// catch-up does not read them back from the log.
+    fn append_handing(
+        &self,
+        actor: &str,
+        events: impl Iterator<Item = Result<Event, LedgerError>>,
+        progress: &dyn Progress,
+        mut handing: Option<feed::Handing>,
+    ) -> Result<std::ops::Range<u64>, LedgerError> {
         let head = self.head()?;
-        match self.append_events(actor, head, events) {
+        match self.append_events(actor, head, events, handing.as_mut()) {
             Ok((end, unprojected)) => {
-                self.catch_up_skipping(progress, &unprojected, head.next_seq..end)?;
-                Ok(head.next_seq..end)
+                let appended = head.next_seq..end;
+                // Appended and acknowledged: a handover that cannot be
+                // read back only means the events are read from the log.
+                let handed = handing.and_then(|h| {
+                    h.into_handover(appended.clone())
+                        .map_err(|e| tracing::warn!(problem = %e, "reading the appended events back from the log"))
+                        .ok()
+                });
+                self.catch_up_skipping(progress, &unprojected, appended.clone(), handed)?;
+                Ok(appended)
             }
             Err(e) => {
                 self.discard_pending(head.next_seq)?;
@@ -278,6 +299,7 @@ impl<S: Store> Ledger<S> {
         actor: &str,
         head: LogHead,
         events: impl Iterator<Item = Result<Event, LedgerError>>,
+        handing: Option<&mut feed::Handing>,
     ) -> Result<(u64, Vec<Range<u64>>), LedgerError> {
         // The chunks of events before the last are written by a second
         // thread while this one builds, encodes and seals the next: sled's
@@ -296,7 +318,7 @@ impl<S: Store> Ledger<S> {
                 }
                 Ok(())
             });
-            let built = self.build_events(actor, head, events, &tx);
+            let built = self.build_events(actor, head, events, handing, &tx);
             drop(tx);
             let written = writer
                 .join()
@@ -327,6 +349,7 @@ impl<S: Store> Ledger<S> {
         actor: &str,
         head: LogHead,
         events: impl Iterator<Item = Result<Event, LedgerError>>,
+        mut handing: Option<&mut feed::Handing>,
         tx: &std::sync::mpsc::SyncSender<WriteBatch>,
     ) -> Result<Built, LedgerError> {
         let at_ms = self.now();
@@ -347,7 +370,11 @@ impl<S: Store> Ledger<S> {
         let mut actor_buf = actor.to_string();
         let mut tag_buf = String::new();
         for event in events {
-            let event = Encoded::of(&event?, std::mem::take(&mut payload))?;
+            let event = event?;
+            if let Some(handing) = handing.as_deref_mut() {
+                handing.push(&event)?;
+            }
+            let event = Encoded::of(&event, std::mem::take(&mut payload))?;
             let stream = event.stream;
             let version = match versions.get_mut(&stream) {
                 Some(v) => {
@@ -451,7 +478,7 @@ impl<S: Store> Ledger<S> {
                 Vec::new()
             }
         };
-        self.catch_up_skipping(progress, &recorded, 0..0)
+        self.catch_up_skipping(progress, &recorded, 0..0, None)
     }
 
     /// [`Ledger::catch_up`], told which events project nothing (in order,
@@ -461,12 +488,14 @@ impl<S: Store> Ledger<S> {
     /// knows; a catch-up on open or a rebuild reads the runs it recorded
     /// ([`runs`]), and reads every event outside them. The events of that append
     /// (`sealed_here`) are not hash-checked again: this process sealed
-    /// them a moment ago; every other event is.
+    /// them a moment ago; every other event is. What that append handed
+    /// over of its events (`handed`) stands for reading them.
     fn catch_up_skipping(
         &self,
         progress: &dyn Progress,
         unprojected: &[Range<u64>],
         sealed_here: Range<u64>,
+        handed: Option<feed::Handover>,
     ) -> Result<u64, LedgerError> {
         if self.store.get(Table::ProjMeta, keys::PARTIAL)?.is_some() {
             // A catch-up's chunk was cut short while it was written key by
@@ -502,7 +531,15 @@ impl<S: Store> Ledger<S> {
             let (tx, rx) = std::sync::mpsc::sync_channel(feed::BATCHES_IN_FLIGHT);
             std::thread::scope(|scope| {
                 scope.spawn(move || {
-                    feed::read(&self.store, begin, end, unprojected, sealed_here, &tx)
+                    feed::read(
+                        &self.store,
+                        begin,
+                        end,
+                        unprojected,
+                        sealed_here,
+                        handed,
+                        &tx,
+                    )
                 });
                 // On an error the feed is dropped with its receiver, which
                 // stops the reading thread; the scope waits for it.

@@ -433,10 +433,20 @@ fn encode_record<C: Serialize>(
     outcome: OutcomeHead,
     create: Option<&C>,
 ) -> Result<(), crate::codec::CodecError> {
+    encode_framed(buf, &(row, lead_name, outcome, create))
+}
+
+/// Encodes `value` at the end of `buf` as a spool's record: `[length:
+/// u32 LE][encoding]`.
+fn encode_framed<T: Serialize>(
+    buf: &mut Vec<u8>,
+    value: &T,
+) -> Result<(), crate::codec::CodecError> {
     let start = buf.len();
     buf.extend_from_slice(&[0; 4]);
-    codec::encode_into(&(row, lead_name, outcome, create), buf)?;
-    let len = u32::try_from(buf.len() - start - 4).expect("a row head is small");
+    codec::encode_into(value, buf)?;
+    let len = u32::try_from(buf.len() - start - 4)
+        .map_err(|_| crate::codec::CodecError::Encode("a spool's record is too long".into()))?;
     buf[start..start + 4].copy_from_slice(&len.to_le_bytes());
     Ok(())
 }
@@ -550,7 +560,14 @@ impl HeadSpool {
         outcome: OutcomeHead,
         create: Option<&C>,
     ) -> Result<(), LedgerError> {
-        encode_record(&mut self.buf, row, lead_name, outcome, create)?;
+        self.push_record(&(row, lead_name, outcome, create))
+    }
+
+    /// Writes a record of another shape (what an append hands its
+    /// catch-up: `feed::Handing`), read back with
+    /// [`SpooledHeads::next_bytes`].
+    pub(super) fn push_record<T: Serialize>(&mut self, value: &T) -> Result<(), LedgerError> {
+        encode_framed(&mut self.buf, value)?;
         if self.buf.len() >= RECORDS_BATCH {
             self.write_buffered()?;
         }
@@ -643,7 +660,7 @@ impl SpooledHeads {
     }
 
     /// The next record's encoded bytes (valid until the next read).
-    fn next_bytes(&mut self) -> Result<Option<&[u8]>, LedgerError> {
+    pub(super) fn next_bytes(&mut self) -> Result<Option<&[u8]>, LedgerError> {
         if !self.fill(4)? {
             return Ok(None);
         }

@@ -1370,6 +1370,51 @@ fn committed_events<S: crate::store::Store>(
         .collect()
 }
 
+/// A commit's catch-up is handed what it needs of the events the commit
+/// appended (`feed::Handing`) instead of reading them back from the log:
+/// it reads none of the commit's blocks but the last (its
+/// `ImportCommitted`), and projects what a rebuild from the log projects.
+#[test]
+fn a_commit_s_catch_up_reads_none_of_its_events_back() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let l = counting_ledger(LedgerOptions::default());
+    let mut csv = String::from("Lead Name,Export Value,Contact First Name,Contact Last Name\n");
+    for i in 0..3000 {
+        let contact = if i % 2 == 0 { "Ann,Lee" } else { "," };
+        csv.push_str(&format!("Lead {i},E{i},{contact}\n"));
+    }
+    let p = preview_as(&l, &csv);
+    let before = l.store.event_blocks.load(Relaxed);
+    let report = l.commit(p.import_id, "t", &NoProgress).unwrap();
+    let read = l.store.event_blocks.load(Relaxed) - before;
+    assert_eq!(report.counts.created, 3000);
+    let info = l.import_state(p.import_id).unwrap().commit.unwrap();
+    assert_eq!(
+        info.last_seq - info.first_seq + 1,
+        4501,
+        "3,000 leads, 1,500 contacts, the commit"
+    );
+    let commit_blocks = crate::store::Store::scan(&l.store.inner, Table::Events, &[], &[])
+        .filter(|e| block_last_seq(&e.as_ref().unwrap().0) >= info.first_seq)
+        .count();
+    assert!(commit_blocks > 20, "{commit_blocks}");
+    assert!(
+        read <= 2,
+        "the commit read {read} blocks of events, of its {commit_blocks}"
+    );
+    let lead = l.lead(3).unwrap();
+    assert_eq!(lead.fields["Lead Name"], "Lead 2");
+    assert_eq!(lead.contacts.len(), 1);
+    assert!(l.lead(2).unwrap().contacts.is_empty());
+    let view = crate::matching::CrmView::new(&l.store);
+    assert_eq!(view.by_export(Kind::Leads, "E2").unwrap(), Some(3));
+    assert_eq!(view.by_name(Kind::Leads, "Lead 2", 2).unwrap(), vec![3]);
+    let incremental = l.projection_digest().unwrap();
+    let rebuilt = l.rebuild(&NoProgress).unwrap();
+    assert_eq!(rebuilt.digest_before, incremental);
+    assert_eq!(rebuilt.digest_after, incremental);
+}
+
 /// A preview with no errors and no updates stages its plan for the
 /// commit, and records the staged file's digest in its summary (schema 2
 /// of `PreviewSummarised`). The commit right after reads that file instead
