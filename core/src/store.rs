@@ -215,8 +215,17 @@ pub trait Store: Send + Sync {
 
     /// Stores a file's bytes under their blake3 hash (streaming: the file is
     /// never held in memory whole). Storing the same bytes twice keeps one
-    /// copy. Durable when it returns.
+    /// copy. Readable ([`Store::open_blob`]) when it returns; durable once
+    /// [`Store::sync_blobs`] has returned (a store may make it durable in
+    /// the background meanwhile).
     fn put_blob(&self, src: &mut dyn Read) -> Result<BlobRef, StoreError>;
+
+    /// Waits until every file put so far is durable under its hash; the
+    /// first failure to make one so. An append calls it before it writes
+    /// the head that moves the log over an event naming a file.
+    fn sync_blobs(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 
     /// Opens a stored file by its hash.
     fn open_blob(&self, hash: &[u8; 32]) -> Result<Box<dyn BlobReader>, StoreError>;

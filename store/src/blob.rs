@@ -2,10 +2,15 @@
 //!
 //! `put` streams the source, a chunk at a time, to a second thread that
 //! feeds a blake3 hasher and a temp file in the same directory (so the
-//! final rename is atomic), fsyncs the file, renames it to its hash
-//! (dropping it if that hash is already stored: same bytes, one copy) and
-//! fsyncs the directory so the name is durable too. Temp files left by a crash start with [`TEMP_PREFIX`] and are
-//! removed when the store is opened (the store holds the directory lock).
+//! final rename is atomic). What is left ([`Pending::finish`]) fsyncs the
+//! file, renames it to its hash (dropping it if that hash is already
+//! stored: same bytes, one copy) and fsyncs the directory so the name is
+//! durable too; the store runs it in the background and waits for it
+//! before any event can name the file (`Store::sync_blobs`). Until then
+//! the file is read under its temp name. Temp files left by a crash start
+//! with [`TEMP_PREFIX`] and are removed when the store is opened (the
+//! store holds the directory lock): a file is never under its hash before
+//! its bytes are durable.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
@@ -101,7 +106,12 @@ pub(crate) fn path_of(files: &Path, hash: &[u8; 32]) -> PathBuf {
     files.join(blake3::Hash::from_bytes(*hash).to_hex().as_str())
 }
 
-pub(crate) fn put(files: &Path, src: &mut dyn Read) -> Result<BlobRef, StoreError> {
+/// Writes `src` to a temp file and hashes it. The file is stored once
+/// [`Pending::finish`] has run (`None`: those bytes are stored already).
+pub(crate) fn put(
+    files: &Path,
+    src: &mut dyn Read,
+) -> Result<(BlobRef, Option<Pending>), StoreError> {
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     let tmp = files.join(format!("{TEMP_PREFIX}{}-{n}", std::process::id()));
     let file = OpenOptions::new()
@@ -109,25 +119,67 @@ pub(crate) fn put(files: &Path, src: &mut dyn Read) -> Result<BlobRef, StoreErro
         .create_new(true)
         .open(&tmp)
         .map_err(|e| io("cannot create", &tmp, e))?;
-    let mut guard = TempGuard(Some(tmp.clone()));
+    let guard = TempGuard(Some(tmp.clone()));
     let (hash, size, file) = copy_hashed(src, file, &tmp)?;
     let hash = *hash.as_bytes();
-    file.sync_all().map_err(|e| io("cannot sync", &tmp, e))?;
-    drop(file);
-
+    let blob = BlobRef { hash, size };
     let dest = path_of(files, &hash);
     if dest.exists() {
         // Same hash, same bytes: keep the stored copy; the guard drops ours.
-        return Ok(BlobRef { hash, size });
+        return Ok((blob, None));
     }
-    fs::rename(&tmp, &dest).map_err(|e| io("cannot rename into", &dest, e))?;
-    guard.0 = None;
-    sync_dir(files)?;
-    Ok(BlobRef { hash, size })
+    let pending = Pending {
+        file,
+        tmp,
+        dest,
+        files: files.to_path_buf(),
+        guard,
+    };
+    Ok((blob, Some(pending)))
+}
+
+/// A file written and hashed under its temp name, not yet durable.
+pub(crate) struct Pending {
+    file: File,
+    tmp: PathBuf,
+    dest: PathBuf,
+    files: PathBuf,
+    /// Removes the temp file if `finish` fails or never runs to its end.
+    guard: TempGuard,
+}
+
+impl Pending {
+    /// Where the file is until it is stored.
+    pub(crate) fn tmp(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Makes the file durable under its hash: fsyncs it, renames it, and
+    /// fsyncs the directory. A 364 MB upload's fsync took 0.21 s here, on
+    /// the preview's critical path before the store ran this in the
+    /// background.
+    pub(crate) fn finish(mut self) -> Result<(), StoreError> {
+        self.file
+            .sync_all()
+            .map_err(|e| io("cannot sync", &self.tmp, e))?;
+        if self.dest.exists() {
+            // Stored meanwhile (the same bytes): the guard drops ours.
+            return Ok(());
+        }
+        fs::rename(&self.tmp, &self.dest).map_err(|e| io("cannot rename into", &self.dest, e))?;
+        self.guard.0 = None;
+        sync_dir(&self.files)
+    }
 }
 
 pub(crate) fn open(files: &Path, hash: &[u8; 32]) -> Result<Box<dyn BlobReader>, StoreError> {
-    let path = path_of(files, hash);
+    open_path(&path_of(files, hash), hash)
+}
+
+/// Opens the file at `path` (a stored file, or one pending under its temp
+/// name), reported missing as the blob of `hash`.
+pub(crate) fn open_path(path: &Path, hash: &[u8; 32]) -> Result<Box<dyn BlobReader>, StoreError> {
+    let path = path.to_path_buf();
     match File::open(&path) {
         Ok(f) => Ok(Box::new(BufReader::new(StoredFile::new(f)))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Err(StoreError::MissingBlob(
@@ -143,8 +195,9 @@ const DROP_EVERY: u64 = 8 << 20;
 /// A stored file opened for reading. After
 /// [`BlobReader::read_once_to_end`] it drops what it has read from the
 /// page cache, [`DROP_EVERY`] bytes at a time (`posix_fadvise(DONTNEED)`:
-/// the pages are clean, the file was synced when stored), until it is
-/// sought again.
+/// the pages are clean once the file is synced, which its background sync
+/// does well ahead of a preview's reading; a page still dirty is kept),
+/// until it is sought again.
 ///
 /// Why: a preview reads a CSV upload through once more after checking it
 /// and never again, while the ledger writes the preview's plan into new
@@ -276,6 +329,13 @@ mod tests {
         names
     }
 
+    fn read_all(store: &SledStore, hash: &[u8; 32]) -> Vec<u8> {
+        let mut back = Vec::new();
+        let mut reader = store.open_blob(hash).expect("open blob");
+        reader.read_to_end(&mut back).expect("read");
+        back
+    }
+
     #[test]
     fn put_then_open_round_trips_byte_for_byte() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -284,19 +344,68 @@ mod tests {
         let r = store.put_blob(&mut data.as_slice()).expect("put");
         assert_eq!(r.size, data.len() as u64);
         assert_eq!(r.hash, *blake3::hash(&data).as_bytes());
+        // Readable at once, wherever it is while it is made durable.
+        assert!(read_all(&store, &r.hash) == data, "blob bytes differ");
+        store.sync_blobs().expect("sync");
         assert_eq!(
             stored_files(dir.path()),
             vec![blake3::hash(&data).to_hex().to_string()]
         );
 
-        let mut back = Vec::new();
+        assert!(read_all(&store, &r.hash) == data, "blob bytes differ");
         let mut reader = store.open_blob(&r.hash).expect("open blob");
-        reader.read_to_end(&mut back).expect("read");
-        assert!(back == data, "blob bytes differ");
         reader.seek(SeekFrom::Start(10)).expect("seek");
         let mut ten = [0u8; 10];
         reader.read_exact(&mut ten).expect("read");
         assert_eq!(&ten[..], &data[10..20]);
+    }
+
+    /// A file put is under its temp name (never under its hash) until it
+    /// is durable; a reader opened meanwhile reads every byte after the
+    /// rename; and a store dropped before an append synced it still
+    /// stores it.
+    #[test]
+    fn a_file_is_under_its_hash_only_once_durable() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SledStore::open(dir.path(), StoreOptions::default()).expect("open");
+        let data = content();
+        let hash = *blake3::hash(&data).as_bytes();
+        let mut src = Trickle {
+            data: &data,
+            interrupt: false,
+        };
+        let blob = {
+            // Listed as pending, read from its temp name, until synced.
+            let r = store.put_blob(&mut src).expect("put");
+            let pending = store.pending_blobs();
+            assert_eq!(pending.len(), 1);
+            assert!(pending[0].tmp.starts_with(dir.path().join("files")));
+            assert!(pending[0]
+                .tmp
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(TEMP_PREFIX));
+            r
+        };
+        assert_eq!(blob.hash, hash);
+        let mut early = store.open_blob(&hash).expect("open while pending");
+        store.sync_blobs().expect("sync");
+        assert!(store.pending_blobs().is_empty());
+        let mut back = Vec::new();
+        early.read_to_end(&mut back).expect("read after the rename");
+        assert!(back == data, "blob bytes differ");
+        assert_eq!(
+            stored_files(dir.path()),
+            vec![blake3::hash(&data).to_hex().to_string()]
+        );
+
+        let other: Vec<u8> = data.iter().map(|b| b ^ 0x5a).collect();
+        let r = store.put_blob(&mut other.as_slice()).expect("put");
+        drop(store);
+        let store = crate::tests::reopen(dir.path());
+        assert!(read_all(&store, &r.hash) == other, "blob bytes differ");
+        assert_eq!(stored_files(dir.path()).len(), 2);
     }
 
     #[test]
@@ -306,10 +415,15 @@ mod tests {
         let a = store.put_blob(&mut &b"hello leads"[..]).expect("put a");
         let b = store.put_blob(&mut &b"hello leads"[..]).expect("put b");
         assert_eq!(a, b);
+        store.sync_blobs().expect("sync");
         assert_eq!(stored_files(dir.path()).len(), 1);
+        // Stored already: nothing is pending for the same bytes again.
+        store.put_blob(&mut &b"hello leads"[..]).expect("put again");
+        assert!(store.pending_blobs().is_empty());
         let e = store.put_blob(&mut io::empty()).expect("put empty");
         assert_eq!(e.size, 0);
         assert_eq!(e.hash, *blake3::hash(b"").as_bytes());
+        store.sync_blobs().expect("sync");
         assert_eq!(stored_files(dir.path()).len(), 2);
     }
 

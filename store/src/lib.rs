@@ -34,7 +34,7 @@ mod spool;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{RwLock, RwLockReadGuard};
+use std::sync::{Mutex, RwLock, RwLockReadGuard};
 
 use leadger_core::store::{
     BlobReader, BlobRef, ScanIter, Spool, Store, StoreError, Table, WriteBatch,
@@ -70,6 +70,27 @@ pub struct SledStore {
     /// The three sled trees: see [`place`]. Behind a lock only because
     /// [`Store::clear_all`] replaces the projections tree with a new one.
     trees: RwLock<Vec<sled::Tree>>,
+    /// Files put whose fsync and rename run in the background (see
+    /// [`Store::put_blob`]), until [`Store::sync_blobs`] waits for them.
+    pending: Mutex<Vec<PendingBlob>>,
+}
+
+/// A file being made durable under its hash on a thread of its own.
+struct PendingBlob {
+    hash: [u8; 32],
+    /// Where it is read from until then.
+    tmp: PathBuf,
+    thread: std::thread::JoinHandle<Result<(), StoreError>>,
+}
+
+impl Drop for SledStore {
+    fn drop(&mut self) {
+        // A file put for a preview that failed before its append is still
+        // stored; a failure here leaves its temp file, removed on open.
+        if let Err(e) = self.sync_blobs() {
+            tracing::warn!(problem = %e, "an upload could not be stored");
+        }
+    }
 }
 
 impl std::fmt::Debug for SledStore {
@@ -107,6 +128,7 @@ impl SledStore {
             staged,
             db,
             trees: RwLock::new(trees),
+            pending: Mutex::new(Vec::new()),
         })
     }
 
@@ -124,6 +146,11 @@ impl SledStore {
                 .ok_or_else(|| StoreError::Io("size overflow".to_string()))?;
         }
         Ok(total)
+    }
+
+    fn pending_blobs(&self) -> std::sync::MutexGuard<'_, Vec<PendingBlob>> {
+        // Pushing and taking cannot leave the list half-changed.
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn trees(&self) -> RwLockReadGuard<'_, Vec<sled::Tree>> {
@@ -280,11 +307,54 @@ impl Store for SledStore {
     }
 
     fn put_blob(&self, src: &mut dyn Read) -> Result<BlobRef, StoreError> {
-        blob::put(&self.files, src)
+        let (blob, pending) = blob::put(&self.files, src)?;
+        if let Some(pending) = pending {
+            let tmp = pending.tmp().to_path_buf();
+            let thread = std::thread::Builder::new()
+                .name("leadger-blob-sync".into())
+                .spawn(move || pending.finish())
+                .map_err(|e| StoreError::Io(format!("cannot start storing an upload: {e}")))?;
+            self.pending_blobs().push(PendingBlob {
+                hash: blob.hash,
+                tmp,
+                thread,
+            });
+        }
+        Ok(blob)
     }
 
     fn open_blob(&self, hash: &[u8; 32]) -> Result<Box<dyn BlobReader>, StoreError> {
-        blob::open(&self.files, hash)
+        match blob::open(&self.files, hash) {
+            Err(StoreError::MissingBlob(missing)) => {
+                let tmp = self
+                    .pending_blobs()
+                    .iter()
+                    .find(|p| p.hash == *hash)
+                    .map(|p| p.tmp.clone());
+                match tmp.map(|tmp| blob::open_path(&tmp, hash)) {
+                    // Renamed between the two opens: it is stored now.
+                    Some(Err(StoreError::MissingBlob(_))) => blob::open(&self.files, hash),
+                    Some(opened) => opened,
+                    None => Err(StoreError::MissingBlob(missing)),
+                }
+            }
+            opened => opened,
+        }
+    }
+
+    fn sync_blobs(&self) -> Result<(), StoreError> {
+        let pending = std::mem::take(&mut *self.pending_blobs());
+        let mut first_error = None;
+        for p in pending {
+            let done = p
+                .thread
+                .join()
+                .unwrap_or_else(|_| Err(StoreError::Io("storing an upload panicked".into())));
+            if let Err(e) = done {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
 
     fn spool(&self) -> Result<Box<dyn Spool>, StoreError> {

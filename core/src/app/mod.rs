@@ -333,6 +333,9 @@ impl<S: Store> Ledger<S> {
                 (Err(e), _) | (Ok(()), Err(e)) => return Err(e),
                 (Ok(()), Ok(built)) => built,
             };
+            // An uploaded file is durable before the head can move over
+            // the event that names it (its fsync ran in the background).
+            self.store.sync_blobs()?;
             self.store.write(last_batch)?;
             self.point("head_written", 1);
             // Acknowledged only once flushed: sled's own flush runs every 500 ms.

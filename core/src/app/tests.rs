@@ -350,6 +350,10 @@ struct CountingStore {
     /// from 1) that is torn: half its ops land, then it fails; 0: none.
     projection_each: std::sync::atomic::AtomicUsize,
     tear_projection_each: std::sync::atomic::AtomicUsize,
+    /// Whether a file was put and not yet synced ([`Store::sync_blobs`]),
+    /// and whether the log's head was written while one was.
+    blob_unsynced: std::sync::atomic::AtomicBool,
+    head_over_unsynced_blob: std::sync::atomic::AtomicBool,
 }
 
 impl CountingStore {
@@ -363,6 +367,8 @@ impl CountingStore {
             fail_write: Default::default(),
             projection_each: Default::default(),
             tear_projection_each: Default::default(),
+            blob_unsynced: Default::default(),
+            head_over_unsynced_blob: Default::default(),
         }
     }
 }
@@ -398,6 +404,13 @@ impl crate::store::Store for CountingStore {
     }
     fn write(&self, batch: crate::store::WriteBatch) -> Result<(), crate::store::StoreError> {
         use std::sync::atomic::Ordering::SeqCst;
+        let moves_head = batch
+            .ops
+            .iter()
+            .any(|(t, k, _)| *t == Table::LogMeta && k.as_slice() == super::HEAD);
+        if moves_head && self.blob_unsynced.load(SeqCst) {
+            self.head_over_unsynced_blob.store(true, SeqCst);
+        }
         let n = self.writes.fetch_add(1, SeqCst) + 1;
         if n == self.fail_write.load(SeqCst) {
             return Err(crate::store::StoreError::Io(format!("write {n} failed")));
@@ -435,7 +448,14 @@ impl crate::store::Store for CountingStore {
         &self,
         src: &mut dyn std::io::Read,
     ) -> Result<crate::store::BlobRef, crate::store::StoreError> {
+        self.blob_unsynced
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         self.inner.put_blob(src)
+    }
+    fn sync_blobs(&self) -> Result<(), crate::store::StoreError> {
+        self.blob_unsynced
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        self.inner.sync_blobs()
     }
     fn open_blob(
         &self,
@@ -1368,6 +1388,20 @@ fn committed_events<S: crate::store::Store>(
             (rec.envelope.type_tag, rec.envelope.payload)
         })
         .collect()
+}
+
+/// A preview's upload is durable before the log's head moves over the
+/// event that names it: the store may sync it in the background, and the
+/// append waits for that before it writes the head.
+#[test]
+fn the_head_never_moves_over_an_upload_not_yet_durable() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let l = counting_ledger(LedgerOptions::default());
+    let p = preview_as(&l, &numbered_leads_csv(300));
+    assert!(!l.store.blob_unsynced.load(SeqCst), "synced by the preview");
+    assert!(!l.store.head_over_unsynced_blob.load(SeqCst));
+    l.commit(p.import_id, "t", &NoProgress).unwrap();
+    assert!(!l.store.head_over_unsynced_blob.load(SeqCst));
 }
 
 /// A commit's catch-up is handed what it needs of the events the commit
