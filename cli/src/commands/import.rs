@@ -105,14 +105,17 @@ impl ImportArgs {
         }
         // `preview` stays the answer as it was before the commit (status
         // previewed, no results): its rows come from the frozen plan.
-        let commit = ledger.commit_streamed(import_id, &g.actor(), progress.as_ref())?;
-        if g.json {
-            output::json(&CommitWithPreview { commit, preview })
-        } else {
-            print_preview(preview)?;
-            println!();
-            print_commit(commit)
-        }
+        // Written as soon as the commit is durable, while its projections
+        // catch up.
+        ledger.commit_answering(import_id, &g.actor(), progress.as_ref(), |commit| {
+            if g.json {
+                output::json(&CommitWithPreview { commit, preview })
+            } else {
+                print_preview(preview)?;
+                println!();
+                print_commit(commit)
+            }
+        })?
     }
 }
 

@@ -36,12 +36,15 @@ impl ImportsCommand {
         match self {
             ImportsCommand::Commit { id } => {
                 let progress = crate::progress::for_terminal(g.json);
-                let report = ledger.commit_streamed(id, &g.actor(), progress.as_ref())?;
-                if g.json {
-                    output::json(&report)
-                } else {
-                    print_commit(report)
-                }
+                // Written as soon as the commit is durable, while its
+                // projections catch up.
+                ledger.commit_answering(id, &g.actor(), progress.as_ref(), |report| {
+                    if g.json {
+                        output::json(&report)
+                    } else {
+                        print_commit(report)
+                    }
+                })?
             }
             ImportsCommand::List { limit, offset } => {
                 let listing = ledger.imports(offset, limit)?;

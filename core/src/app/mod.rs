@@ -265,8 +265,22 @@ impl<S: Store> Ledger<S> {
         actor: &str,
         events: impl Iterator<Item = Result<Event, LedgerError>>,
         progress: &dyn Progress,
-        mut handing: Option<feed::Handing>,
+        handing: Option<feed::Handing>,
     ) -> Result<std::ops::Range<u64>, LedgerError> {
+        self.append_only(actor, events, handing)?
+            .run(self, progress)
+    }
+
+    /// Steps 1 and 2 of an append (see the module's documentation): the
+    /// events are appended and acknowledged when it returns; the caller
+    /// runs the catch-up it returns (step 3) while still holding the
+    /// writer lock.
+    fn append_only(
+        &self,
+        actor: &str,
+        events: impl Iterator<Item = Result<Event, LedgerError>>,
+        mut handing: Option<feed::Handing>,
+    ) -> Result<CatchUp, LedgerError> {
         let head = self.head()?;
         match self.append_events(actor, head, events, handing.as_mut()) {
             Ok((end, unprojected)) => {
@@ -278,8 +292,11 @@ impl<S: Store> Ledger<S> {
                         .map_err(|e| tracing::warn!(problem = %e, "reading the appended events back from the log"))
                         .ok()
                 });
-                self.catch_up_skipping(progress, &unprojected, appended.clone(), handed)?;
-                Ok(appended)
+                Ok(CatchUp {
+                    unprojected,
+                    appended,
+                    handed,
+                })
             }
             Err(e) => {
                 self.discard_pending(head.next_seq)?;
@@ -733,6 +750,34 @@ impl<S: Store> Ledger<S> {
             progress.advance(next - begin);
         }
         Ok(())
+    }
+}
+
+/// The catch-up an acknowledged append leaves to run (`Ledger::append_only`).
+#[must_use = "the projections stay behind the log until the catch-up runs"]
+struct CatchUp {
+    /// The append's runs of events that project nothing.
+    unprojected: Vec<Range<u64>>,
+    /// The events appended.
+    appended: Range<u64>,
+    /// What the append handed over of its events, if it did.
+    handed: Option<feed::Handover>,
+}
+
+impl CatchUp {
+    /// Brings the projections up to the log's head; the events appended.
+    fn run<S: Store>(
+        self,
+        ledger: &Ledger<S>,
+        progress: &dyn Progress,
+    ) -> Result<Range<u64>, LedgerError> {
+        ledger.catch_up_skipping(
+            progress,
+            &self.unprojected,
+            self.appended.clone(),
+            self.handed,
+        )?;
+        Ok(self.appended)
     }
 }
 

@@ -158,11 +158,18 @@ proptest! {
         imports in prop::collection::vec(import_csv(), 1..5),
     ) {
         let l = ledger(3);
-        for csv in &imports {
+        for (i, csv) in imports.iter().enumerate() {
             let p = preview(&l, csv);
             prop_assert_eq!(&p, &l.import_report(p.import_id).unwrap());
             if p.counts.errors == 0 {
-                let c = l.commit(p.import_id, "tester", &NoProgress).unwrap();
+                // Every other commit answers while its projections catch up.
+                let c = if i % 2 == 0 {
+                    l.commit(p.import_id, "tester", &NoProgress).unwrap()
+                } else {
+                    l.commit_answering(p.import_id, "tester", &NoProgress, |r| r.collect())
+                        .unwrap()
+                        .unwrap()
+                };
                 let read_later = l.commit_report(p.import_id).unwrap();
                 prop_assert_eq!(Some(&c), read_later.as_ref());
                 prop_assert_eq!(
@@ -1388,6 +1395,40 @@ fn committed_events<S: crate::store::Store>(
             (rec.envelope.type_tag, rec.envelope.payload)
         })
         .collect()
+}
+
+/// A commit answered while its projections catch up answers what the
+/// projections answer once caught up: for a commit of creates from a
+/// staged plan, and for one of updates and unchanged rows.
+#[test]
+fn a_commit_answered_while_catching_up_answers_as_the_projections_do() {
+    let l = ledger(64);
+    let p = preview_as(&l, &numbered_leads_csv(3000));
+    let answered = l
+        .commit_answering(p.import_id, "ann", &NoProgress, |r| r.collect())
+        .unwrap()
+        .unwrap();
+    assert_eq!(answered.counts.created, 3000);
+    assert_eq!(answered.leads[2999].crm_id, 3000);
+    assert_eq!(Some(answered), l.commit_report(p.import_id).unwrap());
+    assert_eq!(l.lead(3000).unwrap().fields["Lead Name"], "Lead 2999");
+
+    let mut update = String::from("Export Value,City\n");
+    for i in 0..3000 {
+        let city = if i % 3 == 0 { "Springfield" } else { "" };
+        update.push_str(&format!("E{i},{city}\n"));
+    }
+    let p = preview_as(&l, &update);
+    assert_eq!(p.counts.update, 1000);
+    let answered = l
+        .commit_answering(p.import_id, "bob", &NoProgress, |r| r.collect())
+        .unwrap()
+        .unwrap();
+    assert_eq!(answered.counts.updated, 1000);
+    assert_eq!(answered.counts.unchanged, 2000);
+    assert_eq!(answered.committed_by, "bob");
+    assert_eq!(Some(answered), l.commit_report(p.import_id).unwrap());
+    assert_eq!(l.lead(1).unwrap().fields["City"], "Springfield");
 }
 
 /// A preview's upload is durable before the log's head moves over the

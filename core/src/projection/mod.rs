@@ -256,15 +256,15 @@ pub fn apply(ov: &mut Overlay<'_>, rec: Recorded) -> Result<(), ProjectionError>
             // Every `LeadCreated` of the commit came before, with
             // consecutive IDs ending just below the counter.
             let next_crm_id = load_u64(ov, Table::ProjMeta, keys::NEXT_CRM_ID)?.max(1);
-            state.commit = Some(CommitInfo {
-                actor: envelope.actor,
-                at_ms: envelope.at_ms,
+            state.commit = Some(CommitInfo::of(
+                envelope.actor,
+                envelope.at_ms,
                 counts,
-                first_seq: seq.saturating_sub(events),
-                last_seq: seq,
+                seq,
+                events,
                 fields_touched,
-                first_crm_id: next_crm_id.saturating_sub(counts.created).max(1),
-            });
+                next_crm_id.saturating_sub(counts.created),
+            ));
             save(ov, Table::Imports, keys::import(import_id), &state)?;
             let by_hash = keys::import_by_hash(&state.blake3);
             if ov.get(Table::Imports, &by_hash)?.is_none() {

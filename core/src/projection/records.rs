@@ -160,6 +160,30 @@ pub struct CommitInfo {
     pub first_crm_id: CrmId,
 }
 
+impl CommitInfo {
+    /// What the `ImportCommitted` at `seq`, appended by `actor` at `at_ms`
+    /// after `events` events of its commit, says; `first_crm_id` as above.
+    pub fn of(
+        actor: String,
+        at_ms: i64,
+        counts: CommitCounts,
+        seq: u64,
+        events: u64,
+        fields_touched: u64,
+        first_crm_id: CrmId,
+    ) -> CommitInfo {
+        CommitInfo {
+            actor,
+            at_ms,
+            counts,
+            first_seq: seq.saturating_sub(events),
+            last_seq: seq,
+            fields_touched,
+            first_crm_id: first_crm_id.max(1),
+        }
+    }
+}
+
 /// One import as the imports projection keeps it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ImportState {
