@@ -63,10 +63,13 @@ impl Global {
     }
 }
 
-/// Ledger options, with two switches for the crash tests:
-/// `LEADGER_CHUNK` (events per write) and `LEADGER_PAUSE_AT=point:n`, which
-/// makes the process announce `paused at point:n` on stderr and wait there
-/// for ever, so the test can SIGKILL it at that exact moment.
+/// Ledger options, with three switches for the tests: `LEADGER_CHUNK`
+/// (events per write); `LEADGER_PAUSE_AT=point:n`, which makes the process
+/// announce `paused at point:n` on stderr and wait there for ever, so the
+/// crash tests can SIGKILL it at that exact moment; and
+/// `LEADGER_DELAY_AT=point:ms`, which makes it wait `ms` milliseconds each
+/// time it passes `point`, so a web test can watch a command's progress
+/// whatever the machine's speed.
 fn options_from_env() -> LedgerOptions {
     let mut options = LedgerOptions::default();
     if let Some(chunk) = std::env::var("LEADGER_CHUNK")
@@ -75,18 +78,30 @@ fn options_from_env() -> LedgerOptions {
     {
         options.chunk = chunk;
     }
-    if let Ok(spec) = std::env::var("LEADGER_PAUSE_AT") {
-        if let Some((name, n)) = spec.split_once(':') {
-            let (name, n) = (name.to_string(), n.parse::<u64>().unwrap_or(1));
-            options.fail_point = Some(std::sync::Arc::new(move |point: &str, at: u64| {
-                if point == name && at == n {
-                    eprintln!("paused at {point}:{at}");
-                    loop {
-                        std::thread::park();
-                    }
+    let spec = |var: &str| {
+        let spec = std::env::var(var).ok()?;
+        let (name, n) = spec.split_once(':')?;
+        Some((name.to_string(), n.parse::<u64>().unwrap_or(1)))
+    };
+    let pause = spec("LEADGER_PAUSE_AT");
+    let delay = spec("LEADGER_DELAY_AT");
+    if pause.is_some() || delay.is_some() {
+        options.fail_point = Some(std::sync::Arc::new(move |point: &str, at: u64| {
+            if let Some((name, ms)) = &delay {
+                if point == name {
+                    std::thread::sleep(std::time::Duration::from_millis(*ms));
                 }
-            }));
-        }
+            }
+            if pause
+                .as_ref()
+                .is_some_and(|(name, n)| point == name && at == *n)
+            {
+                eprintln!("paused at {point}:{at}");
+                loop {
+                    std::thread::park();
+                }
+            }
+        }));
     }
     options
 }

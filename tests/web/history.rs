@@ -17,6 +17,7 @@ async fn the_history_lists_imports_with_their_changes_and_files() {
     let app = spawn_app_with(Setup {
         committed: &[("first.csv", &first), ("second.csv", &second)],
         previewed: &[("third.csv", &third)],
+        ..Setup::default()
     });
     let third_bytes = third.clone();
     browse(move |b| async move {

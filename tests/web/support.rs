@@ -89,6 +89,8 @@ pub struct Setup<'a> {
     pub committed: &'a [(&'a str, &'a str)],
     /// Files (name, CSV text) previewed only.
     pub previewed: &'a [(&'a str, &'a str)],
+    /// Environment variables of the server only.
+    pub server_env: &'a [(&'a str, &'a str)],
 }
 
 /// A server with the two tokens and nothing else.
@@ -114,6 +116,7 @@ pub fn spawn_app_with(setup: Setup) -> App {
         .arg("--data-dir")
         .arg(&data)
         .args(["serve", "--addr", "127.0.0.1:0"])
+        .envs(setup.server_env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::from(log))
         .spawn()
