@@ -927,7 +927,7 @@ mod tests {
     fn any_value() -> impl proptest::strategy::Strategy<Value = Value> {
         use proptest::prelude::*;
         prop_oneof![
-            ".{0,300}".prop_map(Value::Text),
+            ".{0,300}".prop_map(|s: String| Value::Text(s.into())),
             any::<i64>().prop_map(Value::Integer),
             (any::<i64>(), 0u32..10)
                 .prop_map(|(n, scale)| Value::Decimal(rust_decimal::Decimal::new(n, scale))),
@@ -978,7 +978,10 @@ mod tests {
     fn all_variants(n: i64) -> Fields {
         use crate::catalogue::ids;
         vec![
-            (ids::LEAD_NAME, Value::Text(format!("Lead {n} ünïcode"))),
+            (
+                ids::LEAD_NAME,
+                Value::Text(format!("Lead {n} ünïcode").into()),
+            ),
             (ids::EXPORT_VALUE, Value::Integer(n * 7)),
             (FieldId(5), Value::Integer(n * 1_000_003)),
             (

@@ -21,7 +21,7 @@ fn f(header: &str) -> FieldId {
 }
 
 fn text(header: &str, value: &str) -> (FieldId, Value) {
-    (f(header), Value::Text(value.to_string()))
+    (f(header), Value::Text(value.into()))
 }
 
 /// Puts a record into the CRM view the way the projections keep it: its
@@ -145,8 +145,8 @@ fn err(row: u32, column: &str, value: &str, message: &str) -> Issue {
 fn change(header: &str, before: Option<&str>, after: &str) -> FieldChange {
     FieldChange {
         field: f(header),
-        before: before.map(|b| Value::Text(b.to_string())),
-        after: Value::Text(after.to_string()),
+        before: before.map(|b| Value::Text(b.into())),
+        after: Value::Text(after.into()),
     }
 }
 

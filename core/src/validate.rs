@@ -366,11 +366,11 @@ pub fn parse_row(
                 },
             };
             match found {
-                Ok(code) => store_value(&mut parsed, def, Value::Text(code), issues),
+                Ok(code) => store_value(&mut parsed, def, Value::Text(code.into()), issues),
                 Err(message) => issues.push(error(row, def.header, &text, message)),
             }
         } else {
-            store_value(&mut parsed, def, Value::Text(text), issues);
+            store_value(&mut parsed, def, Value::Text(text.into()), issues);
         }
     }
     // Sorted once, here, not on every value: a stable sort keeps the
@@ -459,7 +459,7 @@ fn resolve<'a>(
         if def.ty == FieldType::Country {
             *country_code = Some(resolved.to_string());
         }
-        return Some(Value::Text(resolved.to_string()));
+        return Some(Value::Text(resolved.into()));
     }
     let reference = &resolver.reference;
     let rejected = match def.ty {
@@ -467,7 +467,7 @@ fn resolve<'a>(
             Ok(item) => {
                 let item = item.to_string();
                 resolver.accept(def.id, &text, &item);
-                return Some(Value::Text(item));
+                return Some(Value::Text(item.into()));
             }
             Err(nf) => {
                 let allowed = reference.active_items(list).join(", ");
@@ -483,7 +483,7 @@ fn resolve<'a>(
                 let code = country.code.clone();
                 resolver.accept(def.id, &text, &code);
                 *country_code = Some(code.clone());
-                return Some(Value::Text(code));
+                return Some(Value::Text(code.into()));
             }
             Err(nf) => {
                 // An unknown country must not make a valid state look wrong.

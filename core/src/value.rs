@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// A normalised field value.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Value {
-    Text(String),
+    Text(compact_str::CompactString),
     Integer(i64),
     Decimal(Decimal),
     Date(#[serde(serialize_with = "fast::date")] NaiveDate),

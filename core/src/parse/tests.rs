@@ -26,7 +26,7 @@ fn text(s: &str) -> Cell {
 }
 
 fn txt(s: &str) -> Want {
-    Is(Value::Text(s.to_string()))
+    Is(Value::Text(s.into()))
 }
 
 fn int(n: i64) -> Want {

@@ -16,7 +16,7 @@ pub(super) fn plain(field: &FieldDef, cell: &Cell) -> Parsed {
     if let Some(too_long) = check_length(field, &text) {
         return too_long;
     }
-    Parsed::Value(Value::Text(text.into_owned()))
+    Parsed::Value(Value::Text(compact_str::CompactString::new(&text)))
 }
 
 /// An e-mail address: kept as written, but flagged when it does not look
@@ -40,13 +40,13 @@ fn checked(field: &FieldDef, cell: &Cell, looks_ok: fn(&str) -> bool, what: &str
         return too_long;
     }
     if looks_ok(&text) {
-        return Parsed::Value(Value::Text(text.into_owned()));
+        return Parsed::Value(Value::Text(compact_str::CompactString::new(&text)));
     }
     let message = format!(
         "{} does not look like {what}; it was imported as written: check it",
         Shown(&text)
     );
-    Parsed::Suspicious(Value::Text(text.into_owned()), message)
+    Parsed::Suspicious(Value::Text(compact_str::CompactString::new(&text)), message)
 }
 
 /// `TooLong` when `text` has more characters than the field allows.

@@ -457,7 +457,7 @@ mod tests {
     use crate::value::Value;
 
     fn name(crm_id: CrmId) -> (crate::catalogue::FieldId, Value) {
-        (ids::LEAD_NAME, Value::Text(format!("Lead {crm_id}")))
+        (ids::LEAD_NAME, Value::Text(format!("Lead {crm_id}").into()))
     }
 
     fn created(crm_id: CrmId) -> Event {
@@ -475,7 +475,7 @@ mod tests {
             import_id: 1,
             row: crm_id as u32 + 1,
             crm_id,
-            fields: vec![(ids::EXPORT_VALUE, Value::Text(format!("c{crm_id}")))],
+            fields: vec![(ids::EXPORT_VALUE, Value::Text(format!("c{crm_id}").into()))],
         }
     }
 
@@ -488,7 +488,7 @@ mod tests {
             changes: vec![FieldChange {
                 field: ids::LEAD_NAME,
                 before: None,
-                after: Value::Text(format!("Renamed {version}")),
+                after: Value::Text(format!("Renamed {version}").into()),
             }],
         }
     }
