@@ -204,18 +204,22 @@ impl<S: Store> Ledger<S> {
     ) -> Result<R, LedgerError> {
         let mut spool = plan::HeadSpool::new(self)?;
         let committed = self.commit_with(import_id, actor, progress, &mut spool)?;
-        let report = self.answer_before_catch_up(&committed, spool.into_heads()?)?;
+        // Committed whatever happens next: the catch-up runs even when the
+        // answer cannot be made.
+        let report = spool
+            .into_heads()
+            .and_then(|heads| self.answer_before_catch_up(&committed, heads));
         let Committed {
             _writer, catch_up, ..
         } = committed;
         std::thread::scope(|scope| {
             let catching_up = scope.spawn(move || catch_up.run(self, &NoProgress));
-            let answered = answer(report);
+            let answered = report.map(answer);
             catching_up
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
             drop(_writer);
-            Ok(answered)
+            answered
         })
     }
 

@@ -187,6 +187,8 @@ struct FailingSpool {
     inner: Box<dyn crate::store::Spool>,
     written: usize,
     limit: usize,
+    /// Whether reading it back fails.
+    unreadable: bool,
 }
 
 impl std::io::Write for FailingSpool {
@@ -206,6 +208,9 @@ impl crate::store::Spool for FailingSpool {
     fn into_reader(
         self: Box<Self>,
     ) -> Result<Box<dyn std::io::Read + Send>, crate::store::StoreError> {
+        if self.unreadable {
+            return Err(crate::store::StoreError::Io("the spool is gone".into()));
+        }
         self.inner.into_reader()
     }
     fn keep(
@@ -350,6 +355,8 @@ struct CountingStore {
     lead_reads: std::sync::atomic::AtomicUsize,
     /// Bytes a new spool takes before it fails.
     spool_limit: std::sync::atomic::AtomicUsize,
+    /// Whether new spools fail to be read back.
+    spools_unreadable: std::sync::atomic::AtomicBool,
     /// Writes so far, and the one (counted from 1) that fails; 0: none.
     writes: std::sync::atomic::AtomicUsize,
     fail_write: std::sync::atomic::AtomicUsize,
@@ -370,6 +377,7 @@ impl CountingStore {
             event_blocks: Default::default(),
             lead_reads: Default::default(),
             spool_limit: std::sync::atomic::AtomicUsize::new(usize::MAX),
+            spools_unreadable: Default::default(),
             writes: Default::default(),
             fail_write: Default::default(),
             projection_each: Default::default(),
@@ -475,6 +483,9 @@ impl crate::store::Store for CountingStore {
             inner: self.inner.spool()?,
             written: 0,
             limit: self.spool_limit.load(std::sync::atomic::Ordering::Relaxed),
+            unreadable: self
+                .spools_unreadable
+                .load(std::sync::atomic::Ordering::Relaxed),
         }))
     }
     fn staging(&self) -> Result<Box<dyn crate::store::Spool>, crate::store::StoreError> {
@@ -482,6 +493,9 @@ impl crate::store::Store for CountingStore {
             inner: self.inner.staging()?,
             written: 0,
             limit: self.spool_limit.load(std::sync::atomic::Ordering::Relaxed),
+            unreadable: self
+                .spools_unreadable
+                .load(std::sync::atomic::Ordering::Relaxed),
         }))
     }
     fn open_staged(
@@ -1429,6 +1443,32 @@ fn a_commit_answered_while_catching_up_answers_as_the_projections_do() {
     assert_eq!(answered.committed_by, "bob");
     assert_eq!(Some(answered), l.commit_report(p.import_id).unwrap());
     assert_eq!(l.lead(1).unwrap().fields["City"], "Springfield");
+}
+
+/// A commit whose answer cannot be made once it is acknowledged (its
+/// spool of heads cannot be read back) reports the error, and its
+/// projections still catch up: the import reads as committed and its
+/// leads are there.
+#[test]
+fn a_commit_whose_answer_fails_still_catches_up() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let l = counting_ledger(LedgerOptions::default());
+    let p = preview_as(&l, &numbered_leads_csv(300));
+    l.store.spools_unreadable.store(true, Relaxed);
+    let failed = l.commit_answering(p.import_id, "t", &NoProgress, |_| ());
+    assert!(
+        matches!(&failed, Err(LedgerError::Store(e)) if e.to_string().contains("the spool is gone")),
+        "{:?}",
+        failed.err()
+    );
+    l.store.spools_unreadable.store(false, Relaxed);
+    let state = l.import_state(p.import_id).unwrap();
+    assert_eq!(
+        state.status,
+        crate::projection::records::ImportStatus::Committed
+    );
+    assert_eq!(l.lead(300).unwrap().fields["Lead Name"], "Lead 299");
+    assert_eq!(l.head().unwrap().next_seq, l.checkpoint().unwrap());
 }
 
 /// A preview's upload is durable before the log's head moves over the
