@@ -408,6 +408,27 @@ mod tests {
         assert_eq!(stored_files(dir.path()).len(), 2);
     }
 
+    /// A file that could not be made durable fails every later sync of
+    /// the store, whichever append asks: it cannot tell whose file it was.
+    #[test]
+    fn a_failed_sync_fails_every_later_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SledStore::open(dir.path(), StoreOptions::default()).expect("open");
+        store.put_blob(&mut &b"fine"[..]).expect("put");
+        store.sync_blobs().expect("a good file syncs");
+        store.pending_blobs().push(crate::PendingBlob {
+            hash: [1; 32],
+            tmp: dir.path().join("files").join(".tmp-gone"),
+            thread: std::thread::spawn(|| Err(StoreError::Io("fsync failed".into()))),
+        });
+        for _ in 0..2 {
+            let e = store.sync_blobs().unwrap_err();
+            assert!(e.to_string().contains("fsync failed"), "{e}");
+        }
+        store.put_blob(&mut &b"later"[..]).expect("put");
+        assert!(store.sync_blobs().is_err(), "still failing");
+    }
+
     #[test]
     fn same_content_twice_is_one_file_and_empty_blob_works() {
         let dir = tempfile::tempdir().expect("tempdir");

@@ -73,6 +73,11 @@ pub struct SledStore {
     /// Files put whose fsync and rename run in the background (see
     /// [`Store::put_blob`]), until [`Store::sync_blobs`] waits for them.
     pending: Mutex<Vec<PendingBlob>>,
+    /// The first failure to make a file durable. `sync_blobs` reports it
+    /// from then on, to every append of this process: it cannot tell
+    /// whose file failed (two HTTP uploads may be pending at once), and a
+    /// disk that failed an fsync is not to be trusted again.
+    failed: Mutex<Option<String>>,
 }
 
 /// A file being made durable under its hash on a thread of its own.
@@ -129,6 +134,7 @@ impl SledStore {
             db,
             trees: RwLock::new(trees),
             pending: Mutex::new(Vec::new()),
+            failed: Mutex::new(None),
         })
     }
 
@@ -344,17 +350,22 @@ impl Store for SledStore {
 
     fn sync_blobs(&self) -> Result<(), StoreError> {
         let pending = std::mem::take(&mut *self.pending_blobs());
-        let mut first_error = None;
+        let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
         for p in pending {
             let done = p
                 .thread
                 .join()
                 .unwrap_or_else(|_| Err(StoreError::Io("storing an upload panicked".into())));
             if let Err(e) = done {
-                first_error.get_or_insert(e);
+                failed.get_or_insert_with(|| e.to_string());
             }
         }
-        first_error.map_or(Ok(()), Err)
+        match &*failed {
+            Some(why) => Err(StoreError::Io(format!(
+                "an upload could not be stored, so nothing more is recorded until leadger restarts: {why}"
+            ))),
+            None => Ok(()),
+        }
     }
 
     fn spool(&self) -> Result<Box<dyn Spool>, StoreError> {
