@@ -173,15 +173,9 @@ impl<S: Store> Ledger<S> {
         actor: &str,
         progress: &dyn Progress,
     ) -> Result<StreamedCommitReport<'_>, LedgerError> {
-        let mut spool = plan::HeadSpool::new(self)?;
-        let Committed {
-            _writer, catch_up, ..
-        } = self.commit_with(import_id, actor, progress, &mut spool)?;
-        catch_up.run(self, &NoProgress)?;
-        drop(_writer);
-        let state = self.import_state(import_id)?;
-        self.commit_report_from(&state, spool.into_heads()?)
-            .ok_or_else(|| no_commit_record(import_id))
+        // Made before the catch-up and returned after it: the same answer
+        // (`commit_answering`).
+        self.commit_answering(import_id, actor, progress, |report| report)
     }
 
     /// [`Ledger::commit_streamed`], its answer given to `answer` as soon as

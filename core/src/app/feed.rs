@@ -194,7 +194,9 @@ impl Handover {
         if !self.appended.contains(&seq) || seq < self.next {
             return Ok(None);
         }
-        while self.next <= seq {
+        // The records of events passed over (skipped as projecting
+        // nothing), then this event's.
+        loop {
             let Some(bytes) = self.records.next_bytes()? else {
                 return Err(LedgerError::Corrupt(format!(
                     "the catch-up was handed no record of event {}",
@@ -207,7 +209,6 @@ impl Handover {
                 return Ok(handed.into_lean());
             }
         }
-        Ok(None)
     }
 }
 

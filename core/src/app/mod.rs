@@ -254,21 +254,7 @@ impl<S: Store> Ledger<S> {
         events: impl Iterator<Item = Result<Event, LedgerError>>,
         progress: &dyn Progress,
     ) -> Result<std::ops::Range<u64>, LedgerError> {
-        self.append_handing(actor, events, progress, None)
-    }
-
-    /// [`Ledger::append`], recording in `handing` what its catch-up needs
-    /// of each event it appends (see [`feed::Handing`]), so that the
-    /// catch-up does not read them back from the log.
-    fn append_handing(
-        &self,
-        actor: &str,
-        events: impl Iterator<Item = Result<Event, LedgerError>>,
-        progress: &dyn Progress,
-        handing: Option<feed::Handing>,
-    ) -> Result<std::ops::Range<u64>, LedgerError> {
-        self.append_only(actor, events, handing)?
-            .run(self, progress)
+        self.append_only(actor, events, None)?.run(self, progress)
     }
 
     /// Steps 1 and 2 of an append (see the module's documentation): the
