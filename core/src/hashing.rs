@@ -9,6 +9,10 @@
 //! own bytes; the chain is only the previous hash inside them), so this
 //! module hands inputs with the same number of whole blocks to that same
 //! many-at-once code, then finishes each input's last block alone.
+//! Sealing a chunk of events ([`chain`]) is the same but for each input's
+//! last 32 bytes, the hash of the one before: the events' second sealed
+//! layout puts them last, so only the last one or two blocks of each wait
+//! for the event before.
 //!
 //! It uses `blake3::platform`, which blake3 documents as unstable: the
 //! workspace pins blake3's exact version, and the tests compare every
@@ -90,6 +94,85 @@ pub fn hash_each(inputs: &[&[u8]]) -> Vec<[u8; 32]> {
     out
 }
 
+/// The hashes of a chain of events whose bytes end with the hash of the
+/// event before: `h[i] = blake3(bodies[i] ++ h[i - 1])`, with `h[-1] =
+/// prev`. Each body's whole 64-byte blocks do not depend on the hash
+/// after them, so their chaining values are computed many inputs at a
+/// time, as [`hash_each`] does; only each input's last one or two blocks
+/// (the body's tail and the previous hash) are compressed one after the
+/// other. That is what lets an append seal a chunk of events several at
+/// a time although each one's hash covers the one before
+/// ([`crate::log`], the second layout). Inputs over one chunk (1 KiB)
+/// are hashed whole by `blake3`.
+pub fn chain(bodies: &[&[u8]], prev: [u8; 32]) -> Vec<[u8; 32]> {
+    let platform = Platform::detect();
+    // An input of one chunk: its body's whole blocks (0 to 15) are hashed
+    // ahead; the rest is 32 to 95 bytes, one or two blocks.
+    let one_chunk = |body: &[u8]| body.len() + 32 <= CHUNK_LEN;
+    let mut groups: [Vec<usize>; CHUNK_LEN / BLOCK_LEN] = Default::default();
+    for (i, body) in bodies.iter().enumerate() {
+        if one_chunk(body) && body.len() >= BLOCK_LEN {
+            groups[body.len() / BLOCK_LEN].push(i);
+        }
+    }
+    // Each input's chaining value after its body's whole blocks.
+    let mut lead = vec![0u8; bodies.len() * 32];
+    let mut cvs: Vec<u8> = Vec::new();
+    for (blocks, group) in groups.iter().enumerate() {
+        if group.is_empty() {
+            continue;
+        }
+        cvs.clear();
+        cvs.resize(group.len() * 32, 0);
+        lead_cvs(platform, blocks, bodies, group, &mut cvs);
+        for (n, &i) in group.iter().enumerate() {
+            lead[i * 32..i * 32 + 32].copy_from_slice(&cvs[n * 32..n * 32 + 32]);
+        }
+    }
+    let mut out = Vec::with_capacity(bodies.len());
+    let mut prev = prev;
+    for (i, body) in bodies.iter().enumerate() {
+        let hash = if one_chunk(body) {
+            let blocks = body.len() / BLOCK_LEN;
+            let mut cv = if blocks == 0 {
+                IV
+            } else {
+                let mut bytes = [0u8; 32];
+                bytes.copy_from_slice(&lead[i * 32..i * 32 + 32]);
+                platform::words_from_le_bytes_32(&bytes)
+            };
+            let tail = &body[blocks * BLOCK_LEN..];
+            let mut rest = [0u8; 2 * BLOCK_LEN];
+            rest[..tail.len()].copy_from_slice(tail);
+            rest[tail.len()..tail.len() + 32].copy_from_slice(&prev);
+            let len = tail.len() + 32;
+            let start = if blocks == 0 { CHUNK_START } else { 0 };
+            let mut block = [0u8; BLOCK_LEN];
+            if len > BLOCK_LEN {
+                block.copy_from_slice(&rest[..BLOCK_LEN]);
+                platform.compress_in_place(&mut cv, &block, BLOCK_LEN as u8, 0, start);
+                block.copy_from_slice(&rest[BLOCK_LEN..]);
+                // 1 to 31 bytes.
+                let last = (len - BLOCK_LEN) as u8;
+                platform.compress_in_place(&mut cv, &block, last, 0, CHUNK_END | ROOT);
+            } else {
+                block.copy_from_slice(&rest[..BLOCK_LEN]);
+                // 32 to 64 bytes.
+                platform.compress_in_place(&mut cv, &block, len as u8, 0, start | CHUNK_END | ROOT);
+            }
+            platform::le_bytes_from_words_32(&cv)
+        } else {
+            let mut hasher = blake3::Hasher::new();
+            hasher.update(body);
+            hasher.update(&prev);
+            *hasher.finalize().as_bytes()
+        };
+        out.push(hash);
+        prev = hash;
+    }
+    out
+}
+
 /// The chaining values, after their first `blocks` blocks (1 to 15), of
 /// the inputs `group` names, into `out` (32 bytes each), many at once.
 fn lead_cvs(platform: Platform, blocks: usize, inputs: &[&[u8]], group: &[usize], out: &mut [u8]) {
@@ -152,6 +235,36 @@ mod tests {
                 input.len()
             );
         }
+    }
+
+    /// Every body length up to past two chunks, in one chain and in
+    /// chains of one, hashes as `blake3` of the body and the hash before.
+    #[test]
+    fn a_chain_hashes_each_body_with_the_hash_before_it() {
+        let bodies: Vec<Vec<u8>> = (0..=2 * CHUNK_LEN + 70)
+            .map(|len| input(len, 7 + len as u64))
+            .collect();
+        let refs: Vec<&[u8]> = bodies.iter().map(Vec::as_slice).collect();
+        let start = [9u8; 32];
+        let mut prev = start;
+        let expected: Vec<[u8; 32]> = bodies
+            .iter()
+            .map(|body| {
+                let mut bytes = body.clone();
+                bytes.extend_from_slice(&prev);
+                prev = *blake3::hash(&bytes).as_bytes();
+                prev
+            })
+            .collect();
+        assert_eq!(chain(&refs, start), expected);
+        // One at a time, each starting from the one before.
+        let mut prev = start;
+        for (body, want) in refs.iter().zip(&expected) {
+            let got = chain(&[body], prev);
+            assert_eq!(got, vec![*want], "length {}", body.len());
+            prev = got[0];
+        }
+        assert!(chain(&[], start).is_empty());
     }
 
     #[test]

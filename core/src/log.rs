@@ -1,9 +1,21 @@
 //! The hash-chained envelope of every event, and the log's head.
 //!
-//! An event is stored as `encode(Envelope) ++ blake3(encode(Envelope))`.
+//! An event is stored sealed: its envelope's bytes, then their blake3.
 //! The envelope carries the hash of its predecessor, so changing, removing
 //! or reordering any stored event breaks the chain at that event, and
-//! `verify` names it.
+//! `verify` names it. Two layouts of the sealed bytes, told apart by their
+//! first byte:
+//! - the first, `encode(Envelope) ++ blake3` ([`seal`]), with the previous
+//!   hash inside the envelope, before its payload;
+//! - the second (since the log's block format 3, [`BlockBuilder`]),
+//!   `[SEALED_TAIL] ++ encode(the envelope without its previous hash) ++
+//!   previous hash ++ blake3` ([`seal_tail`]): the same fields, the
+//!   previous hash last, so that everything an event's hash covers but the
+//!   last 32 bytes is known before the event before is sealed, and an
+//!   append hashes most of a chunk's bytes several events at a time
+//!   ([`crate::hashing::chain`]).
+//!
+//! Every reader takes both ([`unseal`], [`open_head`], [`BlockReader`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -105,7 +117,64 @@ pub enum LogError {
     Encode(CodecError),
 }
 
-/// Builds the stored bytes of an event and returns them with its hash.
+/// The first byte of an event sealed in the second layout (see the module
+/// docs). The first layout starts with a codec format tag
+/// ([`codec::TAG_BINCODE2`]), never this.
+pub const SEALED_TAIL: u8 = 0xE2;
+
+/// An envelope without its previous hash, as the second layout encodes it
+/// (the fields of [`Envelope`] in the same order).
+#[derive(Serialize)]
+struct TailOut<'a> {
+    seq: u64,
+    stream: Stream,
+    stream_version: u64,
+    at_ms: i64,
+    actor: &'a str,
+    type_tag: &'a str,
+    schema: u16,
+    #[serde(with = "serde_bytes")]
+    payload: &'a [u8],
+}
+
+/// [`TailOut`] borrowed from its stored bytes.
+#[derive(Deserialize)]
+struct TailHead<'a> {
+    seq: u64,
+    stream: Stream,
+    stream_version: u64,
+    at_ms: i64,
+    actor: &'a str,
+    type_tag: &'a str,
+    schema: u16,
+    payload: &'a [u8],
+}
+
+impl<'a> TailOut<'a> {
+    fn of(envelope: &'a Envelope) -> Self {
+        TailOut {
+            seq: envelope.seq,
+            stream: envelope.stream,
+            stream_version: envelope.stream_version,
+            at_ms: envelope.at_ms,
+            actor: &envelope.actor,
+            type_tag: &envelope.type_tag,
+            schema: envelope.schema,
+            payload: &envelope.payload,
+        }
+    }
+
+    /// Appends `[SEALED_TAIL] ++ encode(self)` to `out`: what the hash of
+    /// an event in the second layout covers before the previous hash.
+    fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
+        out.push(SEALED_TAIL);
+        codec::encode_into(self, out)
+    }
+}
+
+/// Builds the stored bytes of an event in the first layout
+/// (`encode(Envelope) ++ blake3`: what leadger wrote before the second,
+/// and still reads) and returns them with its hash.
 pub fn seal(envelope: &Envelope) -> Result<(Vec<u8>, Hash), LogError> {
     let mut bytes = codec::encode(envelope).map_err(LogError::Encode)?;
     let hash = *blake3::hash(&bytes).as_bytes();
@@ -124,8 +193,91 @@ fn split(seq: u64, bytes: &[u8]) -> Result<(&[u8], Hash), LogError> {
     Ok((body, hash))
 }
 
+/// Builds the stored bytes of an event in the second layout
+/// (`[SEALED_TAIL] ++ encode(envelope without its previous hash) ++
+/// previous hash ++ blake3`) and returns them with its hash.
+pub fn seal_tail(envelope: &Envelope) -> Result<(Vec<u8>, Hash), LogError> {
+    let mut bytes = Vec::new();
+    TailOut::of(envelope)
+        .encode_into(&mut bytes)
+        .map_err(LogError::Encode)?;
+    bytes.extend_from_slice(&envelope.prev_hash);
+    let hash = *blake3::hash(&bytes).as_bytes();
+    bytes.extend_from_slice(&hash);
+    Ok((bytes, hash))
+}
+
+/// The hashes of consecutive envelopes sealed in the second layout, the
+/// first chained to `prev` and each to the one before (their own
+/// `prev_hash` is not read): what [`seal_tail`] gives each once its
+/// `prev_hash` is the hash before it, computed several at a time
+/// ([`crate::hashing::chain`]). `scratch` is reused for their bytes.
+pub fn chain_hashes(
+    envelopes: &[Envelope],
+    prev: Hash,
+    scratch: &mut Vec<u8>,
+) -> Result<Vec<Hash>, LogError> {
+    scratch.clear();
+    let mut ends = Vec::with_capacity(envelopes.len());
+    for envelope in envelopes {
+        TailOut::of(envelope)
+            .encode_into(scratch)
+            .map_err(LogError::Encode)?;
+        ends.push(scratch.len());
+    }
+    let mut start = 0;
+    let bodies: Vec<&[u8]> = ends
+        .iter()
+        .map(|&end| {
+            let body = &scratch[start..end];
+            start = end;
+            body
+        })
+        .collect();
+    Ok(crate::hashing::chain(&bodies, prev))
+}
+
+/// The envelope bytes of an event in the second layout, split into the
+/// encoded envelope without its previous hash and that hash; `None` for
+/// the first layout.
+fn tail_parts(body: &[u8]) -> Option<(&[u8], Hash)> {
+    if body.first() != Some(&SEALED_TAIL) {
+        return None;
+    }
+    let at = body.len().checked_sub(32).filter(|at| *at > 1)?;
+    let mut prev_hash = [0u8; 32];
+    prev_hash.copy_from_slice(&body[at..]);
+    Some((&body[1..at], prev_hash))
+}
+
 fn decode_envelope(seq: u64, body: &[u8]) -> Result<Envelope, LogError> {
+    if body.first() == Some(&SEALED_TAIL) {
+        return Ok(decode_head(seq, body)?.to_envelope());
+    }
     codec::decode(body).map_err(|source| LogError::Decode { seq, source })
+}
+
+/// Borrows the envelope from its bytes (without the stored hash), in
+/// either layout.
+fn decode_head(seq: u64, body: &[u8]) -> Result<EnvelopeHead<'_>, LogError> {
+    let decode_error = |source| LogError::Decode { seq, source };
+    if body.first() != Some(&SEALED_TAIL) {
+        return codec::decode_head(body).map_err(decode_error);
+    }
+    let (tail, prev_hash) = tail_parts(body)
+        .ok_or_else(|| decode_error(CodecError::Decode("shorter than its previous hash".into())))?;
+    let head: TailHead<'_> = codec::decode_head(tail).map_err(decode_error)?;
+    Ok(EnvelopeHead {
+        seq: head.seq,
+        stream: head.stream,
+        stream_version: head.stream_version,
+        at_ms: head.at_ms,
+        actor: head.actor,
+        type_tag: head.type_tag,
+        schema: head.schema,
+        prev_hash,
+        payload: head.payload,
+    })
 }
 
 /// Splits stored bytes into the envelope and its hash, checking the hash.
@@ -249,7 +401,7 @@ pub fn open_unchecked(seq: u64, bytes: &[u8]) -> Result<(Envelope, Hash), LogErr
 /// copying anything (see [`open_unchecked`] for who may skip the check).
 pub fn open_head(seq: u64, bytes: &[u8]) -> Result<EnvelopeHead<'_>, LogError> {
     let (body, _) = split(seq, bytes)?;
-    codec::decode_head(body).map_err(|source| LogError::Decode { seq, source })
+    decode_head(seq, body)
 }
 
 /// Decodes a stored event completely.
@@ -280,8 +432,12 @@ pub fn seq_key(seq: u64) -> [u8; 8] {
 /// alone (`encode(Envelope) ++ blake3`): what leadger wrote before the
 /// compact blocks, and still reads.
 pub const BLOCK_FORMAT: u8 = 1;
-/// The format byte of a compact block ([`BlockBuilder`]).
+/// The format byte of a compact block whose events are in the first
+/// sealed layout: what leadger wrote before the second, and still reads.
 pub const BLOCK_FORMAT_COMPACT: u8 = 2;
+/// The format byte of a compact block whose events are in the second
+/// sealed layout (the previous hash last): what [`BlockBuilder`] writes.
+pub const BLOCK_FORMAT_COMPACT_TAIL: u8 = 3;
 /// Format byte, first sequence number (u64 LE), event count (u32 LE): the
 /// header of both formats.
 pub const BLOCK_HEADER_LEN: usize = 1 + 8 + 4;
@@ -328,11 +484,12 @@ struct EnvelopeOut<'a> {
 /// as one value, under the key of its *last* event ([`seq_key`]), so that
 /// the block holding event `n` is the first block at or after key `n`.
 ///
-/// Layout (compact, [`BLOCK_FORMAT_COMPACT`]): `[2][first seq: u64
+/// Layout (compact, [`BLOCK_FORMAT_COMPACT_TAIL`]): `[3][first seq: u64
 /// LE][count: u32 LE]`, then per event `[len: u32 LE][encode(CompactHead)
-/// ++ blake3]`. Each event's hash is the hash of
-/// its whole envelope (`encode(Envelope)`), exactly as if it were stored
-/// alone ([`seal`]): the compact frame only leaves out what the frames
+/// ++ blake3]`. Each event's hash is the hash of its whole envelope in the
+/// second sealed layout, exactly as if it were stored alone
+/// ([`seal_tail`]; in a block of format 2, the first layout, [`seal`]):
+/// the compact frame only leaves out what the frames
 /// before it say (the actor, time, stream and type that a block's events
 /// share, the sequence number, the previous hash), which was about 70% of
 /// a commit's events. [`BlockReader`] gives each event back as sealed
@@ -356,13 +513,27 @@ pub struct BlockBuilder {
     tags: Vec<(String, u16)>,
     /// The canonical encoding of the event being pushed (reused).
     scratch: Vec<u8>,
+    /// Its events are in the second sealed layout (format 3), not the
+    /// first (format 2, which only tests of old logs write).
+    tail: bool,
 }
 
 impl BlockBuilder {
     /// An empty block whose first event will be `first`.
     pub fn new(first: u64, capacity: usize) -> Self {
+        Self::with_format(first, capacity, BLOCK_FORMAT_COMPACT_TAIL)
+    }
+
+    /// An empty block of format 2 (events in the first sealed layout), as
+    /// leadger wrote them before format 3: for tests of logs it wrote.
+    #[cfg(test)]
+    pub(crate) fn first_layout(first: u64, capacity: usize) -> Self {
+        Self::with_format(first, capacity, BLOCK_FORMAT_COMPACT)
+    }
+
+    fn with_format(first: u64, capacity: usize, format: u8) -> Self {
         let mut bytes = Vec::with_capacity(capacity.max(BLOCK_HEADER_LEN));
-        bytes.push(BLOCK_FORMAT_COMPACT);
+        bytes.push(format);
         bytes.extend_from_slice(&first.to_le_bytes());
         bytes.extend_from_slice(&0u32.to_le_bytes());
         BlockBuilder {
@@ -372,19 +543,48 @@ impl BlockBuilder {
             last: None,
             tags: Vec::new(),
             scratch: Vec::with_capacity(256),
+            tail: format == BLOCK_FORMAT_COMPACT_TAIL,
         }
     }
 
     /// Seals the envelope (its `seq` must be the block's next) into the
     /// block and returns its hash.
     pub fn push(&mut self, envelope: &Envelope) -> Result<Hash, LogError> {
+        self.scratch.clear();
+        if self.tail {
+            TailOut::of(envelope)
+                .encode_into(&mut self.scratch)
+                .map_err(LogError::Encode)?;
+            self.scratch.extend_from_slice(&envelope.prev_hash);
+        } else {
+            codec::encode_into(envelope, &mut self.scratch).map_err(LogError::Encode)?;
+        }
+        let hash = *blake3::hash(&self.scratch).as_bytes();
+        self.push_sealed(envelope, hash)?;
+        Ok(hash)
+    }
+
+    /// [`BlockBuilder::push`] of an envelope whose hash in the second
+    /// layout the caller computed ([`chain_hashes`]), into a block of
+    /// format 3.
+    pub fn push_hashed(&mut self, envelope: &Envelope, hash: Hash) -> Result<(), LogError> {
+        debug_assert!(
+            self.tail,
+            "a hash of the second layout in a block of the first"
+        );
+        debug_assert_eq!(
+            seal_tail(envelope).map(|(_, h)| h).ok(),
+            Some(hash),
+            "a hash that is not the envelope's"
+        );
+        self.push_sealed(envelope, hash)
+    }
+
+    fn push_sealed(&mut self, envelope: &Envelope, hash: Hash) -> Result<(), LogError> {
         let refuse = |what: &str| LogError::Encode(CodecError::Encode(what.to_string()));
         if envelope.seq != self.first + u64::from(self.count) {
             return Err(refuse("an event out of order in a block"));
         }
-        self.scratch.clear();
-        codec::encode_into(envelope, &mut self.scratch).map_err(LogError::Encode)?;
-        let hash = *blake3::hash(&self.scratch).as_bytes();
         let last = self.last.as_ref();
         // The hash of the event before ends the block's bytes.
         let chained = last.is_some() && self.bytes[self.bytes.len() - 32..] == envelope.prev_hash;
@@ -443,7 +643,7 @@ impl BlockBuilder {
             }
         }
         self.count += 1;
-        Ok(hash)
+        Ok(())
     }
 
     /// Bytes in the block so far.
@@ -464,7 +664,12 @@ impl BlockBuilder {
 
 /// The header of a stored block: its first sequence number and count.
 pub fn block_header(bytes: &[u8]) -> Option<(u64, u32)> {
-    if bytes.len() < BLOCK_HEADER_LEN || !matches!(bytes[0], BLOCK_FORMAT | BLOCK_FORMAT_COMPACT) {
+    if bytes.len() < BLOCK_HEADER_LEN
+        || !matches!(
+            bytes[0],
+            BLOCK_FORMAT | BLOCK_FORMAT_COMPACT | BLOCK_FORMAT_COMPACT_TAIL
+        )
+    {
         return None;
     }
     let first = u64::from_le_bytes(bytes[1..9].try_into().ok()?);
@@ -500,6 +705,8 @@ fn offset_bytes(block: &[u8], part: &[u8]) -> std::ops::Range<usize> {
 #[derive(Debug, Default)]
 pub struct BlockReader {
     compact: bool,
+    /// Compact, with events in the second sealed layout (format 3).
+    tail: bool,
     prev_hash: Hash,
     stream: Option<Stream>,
     stream_version: u64,
@@ -511,17 +718,22 @@ pub struct BlockReader {
 impl BlockReader {
     /// The reader of a block (its header checked by [`block_header`]).
     pub fn new(block: &[u8]) -> Self {
-        let compact = block.first() == Some(&BLOCK_FORMAT_COMPACT);
+        let format = block.first().copied();
         BlockReader {
-            compact,
+            compact: matches!(
+                format,
+                Some(BLOCK_FORMAT_COMPACT | BLOCK_FORMAT_COMPACT_TAIL)
+            ),
+            tail: format == Some(BLOCK_FORMAT_COMPACT_TAIL),
             ..BlockReader::default()
         }
     }
 
     /// Writes to `out` (cleared first) the event `seq` whose frame is
-    /// `block[frame]`, as sealed alone (`encode(Envelope) ++ blake3`, what
-    /// [`unseal`] reads): in a block of the old format the frame itself;
-    /// in a compact block, made from the frame and those before it.
+    /// `block[frame]`, as sealed alone (in the layout of its block's
+    /// format, what [`unseal`] reads): in a block of the first format the
+    /// frame itself; in a compact block, made from the frame and those
+    /// before it.
     /// Frames must be given in order, each once, from the block's first.
     pub fn event(
         &mut self,
@@ -652,21 +864,38 @@ impl BlockReader {
             return Ok(Frame::Skipped);
         }
         let parts = (tag.clone(), offset_bytes(block, head.payload));
-        codec::encode_into(
-            &EnvelopeOut {
+        let (actor, type_tag) = (text(self.actor.clone())?, text(tag)?);
+        if self.tail {
+            TailOut {
                 seq,
                 stream,
                 stream_version: self.stream_version,
                 at_ms: self.at_ms,
-                actor: text(self.actor.clone())?,
-                type_tag: text(tag)?,
+                actor,
+                type_tag,
                 schema,
-                prev_hash: self.prev_hash,
                 payload: head.payload,
-            },
-            out,
-        )
-        .map_err(|e| damaged(&e.to_string()))?;
+            }
+            .encode_into(out)
+            .map_err(|e| damaged(&e.to_string()))?;
+            out.extend_from_slice(&self.prev_hash);
+        } else {
+            codec::encode_into(
+                &EnvelopeOut {
+                    seq,
+                    stream,
+                    stream_version: self.stream_version,
+                    at_ms: self.at_ms,
+                    actor,
+                    type_tag,
+                    schema,
+                    prev_hash: self.prev_hash,
+                    payload: head.payload,
+                },
+                out,
+            )
+            .map_err(|e| damaged(&e.to_string()))?;
+        }
         out.extend_from_slice(stored);
         self.prev_hash.copy_from_slice(stored);
         Ok(Frame::Whole(Some(parts)))
@@ -823,7 +1052,7 @@ mod tests {
                 if seq == first + 4 {
                     env.prev_hash = [9u8; 32];
                 }
-                prev = seal(&env).unwrap().1;
+                prev = seal_tail(&env).unwrap().1;
                 env
             })
             .collect()
@@ -835,7 +1064,7 @@ mod tests {
         let mut block = BlockBuilder::new(5, 0);
         let mut alone_bytes = 0;
         for env in &envelopes {
-            let (alone, hash) = seal(env).unwrap();
+            let (alone, hash) = seal_tail(env).unwrap();
             assert_eq!(block.push(env).unwrap(), hash);
             alone_bytes += alone.len();
         }
@@ -844,7 +1073,7 @@ mod tests {
         assert_eq!(block_header(&bytes), Some((5, 12)));
         let back = read_back(&bytes, 5).unwrap();
         for (env, back) in envelopes.iter().zip(&back) {
-            assert_eq!(back, &seal(env).unwrap().0);
+            assert_eq!(back, &seal_tail(env).unwrap().0);
             assert_eq!(unseal(env.seq, back).unwrap().0, *env);
         }
         assert!(
@@ -874,7 +1103,7 @@ mod tests {
                 skipped += 1;
                 assert!(out.is_empty());
             } else {
-                assert_eq!(out, seal(env).unwrap().0, "event {seq}");
+                assert_eq!(out, seal_tail(env).unwrap().0, "event {seq}");
                 // Where the frame's type tag and payload lie.
                 let Frame::Whole(Some((tag, payload))) = read else {
                     panic!("{read:?}")
@@ -901,7 +1130,7 @@ mod tests {
                     reader.event(&bytes, frame, seq, &mut out).unwrap();
                     assert_eq!(
                         out,
-                        seal(env).unwrap().0,
+                        seal_tail(env).unwrap().0,
                         "event {seq} after {passed} passed"
                     );
                 }
@@ -923,6 +1152,78 @@ mod tests {
         let back = read_back(&bytes, 0).unwrap();
         let alone: Vec<_> = envelopes.iter().map(|e| seal(e).unwrap().0).collect();
         assert_eq!(back, alone);
+    }
+
+    /// A compact block of format 2 (events in the first sealed layout,
+    /// what leadger wrote before format 3) reads back as before: each
+    /// event as [`seal`] stores it alone, its hash checked and decoded.
+    #[test]
+    fn a_compact_block_of_the_first_layout_still_reads() {
+        let envelopes = varied(5, 12);
+        let mut block = BlockBuilder::first_layout(5, 0);
+        let mut prev = GENESIS;
+        let mut chained = Vec::new();
+        for env in &envelopes {
+            let mut env = env.clone();
+            if env.seq != 9 {
+                env.prev_hash = prev;
+            }
+            let (_, hash) = seal(&env).unwrap();
+            assert_eq!(block.push(&env).unwrap(), hash);
+            prev = hash;
+            chained.push(env);
+        }
+        let (_, bytes) = block.finish().unwrap();
+        assert_eq!(bytes[0], BLOCK_FORMAT_COMPACT);
+        let back = read_back(&bytes, 5).unwrap();
+        for (env, back) in chained.iter().zip(&back) {
+            assert_eq!(back, &seal(env).unwrap().0);
+            assert_eq!(unseal(env.seq, back).unwrap().0, *env);
+            assert_eq!(open_head(env.seq, back).unwrap().to_envelope(), *env);
+        }
+    }
+
+    /// An event in the second layout starts with its own byte, keeps the
+    /// previous hash last, and reads back through every reader; its hash
+    /// is what [`chain_hashes`] gives for it in a chain.
+    #[test]
+    fn the_second_layout_ends_with_the_previous_hash() {
+        let envelopes = varied(5, 12);
+        let mut prev = GENESIS;
+        let mut chained = Vec::new();
+        for env in &envelopes {
+            let mut env = env.clone();
+            env.prev_hash = prev;
+            let (bytes, hash) = seal_tail(&env).unwrap();
+            assert_eq!(bytes[0], SEALED_TAIL);
+            assert_eq!(&bytes[bytes.len() - 64..bytes.len() - 32], &prev[..]);
+            assert_eq!(unseal(env.seq, &bytes).unwrap(), (env.clone(), hash));
+            assert_eq!(open_head(env.seq, &bytes).unwrap().to_envelope(), env);
+            assert_eq!(read_event(env.seq, &bytes).unwrap().hash, hash);
+            prev = hash;
+            chained.push(env);
+        }
+        let mut scratch = Vec::new();
+        let hashes = chain_hashes(&chained, GENESIS, &mut scratch).unwrap();
+        let sealed: Vec<Hash> = chained.iter().map(|e| seal_tail(e).unwrap().1).collect();
+        assert_eq!(hashes, sealed);
+        // The envelopes' own previous hashes are not what it reads.
+        let mut unchained = chained.clone();
+        for env in &mut unchained {
+            env.prev_hash = [1u8; 32];
+        }
+        assert_eq!(
+            chain_hashes(&unchained, GENESIS, &mut scratch).unwrap(),
+            sealed
+        );
+        // Every flipped byte is caught, and a cut one is not read.
+        let (bytes, _) = seal_tail(&chained[3]).unwrap();
+        for idx in 0..bytes.len() {
+            let mut altered = bytes.clone();
+            altered[idx] ^= 0x01;
+            assert!(unseal(8, &altered).is_err(), "byte {idx} flip not caught");
+        }
+        assert!(open_head(8, &bytes[..40]).is_err());
     }
 
     #[test]
@@ -970,7 +1271,7 @@ mod tests {
                 env.at_ms = i64::from(actor) - 1;
                 env.type_tag = format!("Tag{}", tag % 3);
                 env.schema = u16::from(tag);
-                let (bytes, hash) = seal(&env).unwrap();
+                let (bytes, hash) = seal_tail(&env).unwrap();
                 proptest::prop_assert_eq!(block.push(&env).unwrap(), hash);
                 prev = hash;
                 alone.push(bytes);
