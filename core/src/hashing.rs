@@ -74,13 +74,7 @@ pub fn hash_each(inputs: &[&[u8]]) -> Vec<[u8; 32]> {
         }
         for (n, &i) in group.iter().enumerate() {
             let input = inputs[i];
-            let mut cv = if blocks == 0 {
-                IV
-            } else {
-                let mut bytes = [0u8; 32];
-                bytes.copy_from_slice(&cvs[n * 32..n * 32 + 32]);
-                platform::words_from_le_bytes_32(&bytes)
-            };
+            let mut cv = chaining_value(blocks, &cvs[n * 32..n * 32 + 32]);
             let tail = &input[blocks * BLOCK_LEN..];
             let mut block = [0u8; BLOCK_LEN];
             block[..tail.len()].copy_from_slice(tail);
@@ -134,13 +128,7 @@ pub fn chain(bodies: &[&[u8]], prev: [u8; 32]) -> Vec<[u8; 32]> {
     for (i, body) in bodies.iter().enumerate() {
         let hash = if one_chunk(body) {
             let blocks = body.len() / BLOCK_LEN;
-            let mut cv = if blocks == 0 {
-                IV
-            } else {
-                let mut bytes = [0u8; 32];
-                bytes.copy_from_slice(&lead[i * 32..i * 32 + 32]);
-                platform::words_from_le_bytes_32(&bytes)
-            };
+            let mut cv = chaining_value(blocks, &lead[i * 32..i * 32 + 32]);
             let tail = &body[blocks * BLOCK_LEN..];
             let mut rest = [0u8; 2 * BLOCK_LEN];
             rest[..tail.len()].copy_from_slice(tail);
@@ -171,6 +159,18 @@ pub fn chain(bodies: &[&[u8]], prev: [u8; 32]) -> Vec<[u8; 32]> {
         prev = hash;
     }
     out
+}
+
+/// The chaining value an input goes on from after its first `blocks`
+/// whole blocks: blake3's IV before any, else `lead` (32 bytes, what
+/// [`lead_cvs`] gave for it).
+fn chaining_value(blocks: usize, lead: &[u8]) -> [u32; 8] {
+    if blocks == 0 {
+        return IV;
+    }
+    let mut bytes = [0u8; 32];
+    bytes.copy_from_slice(lead);
+    platform::words_from_le_bytes_32(&bytes)
 }
 
 /// The chaining values, after their first `blocks` blocks (1 to 15), of

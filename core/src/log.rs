@@ -123,8 +123,9 @@ pub enum LogError {
 pub const SEALED_TAIL: u8 = 0xE2;
 
 /// An envelope without its previous hash, as the second layout encodes it
-/// (the fields of [`Envelope`] in the same order).
-#[derive(Serialize)]
+/// (the fields of [`Envelope`] in the same order), borrowed: written by
+/// sealing, read back from stored bytes.
+#[derive(Serialize, Deserialize)]
 struct TailOut<'a> {
     seq: u64,
     stream: Stream,
@@ -133,20 +134,7 @@ struct TailOut<'a> {
     actor: &'a str,
     type_tag: &'a str,
     schema: u16,
-    #[serde(with = "serde_bytes")]
-    payload: &'a [u8],
-}
-
-/// [`TailOut`] borrowed from its stored bytes.
-#[derive(Deserialize)]
-struct TailHead<'a> {
-    seq: u64,
-    stream: Stream,
-    stream_version: u64,
-    at_ms: i64,
-    actor: &'a str,
-    type_tag: &'a str,
-    schema: u16,
+    #[serde(with = "serde_bytes", borrow)]
     payload: &'a [u8],
 }
 
@@ -266,7 +254,7 @@ fn decode_head(seq: u64, body: &[u8]) -> Result<EnvelopeHead<'_>, LogError> {
     }
     let (tail, prev_hash) = tail_parts(body)
         .ok_or_else(|| decode_error(CodecError::Decode("shorter than its previous hash".into())))?;
-    let head: TailHead<'_> = codec::decode_head(tail).map_err(decode_error)?;
+    let head: TailOut<'_> = codec::decode_head(tail).map_err(decode_error)?;
     Ok(EnvelopeHead {
         seq: head.seq,
         stream: head.stream,
