@@ -52,29 +52,15 @@ fn lead_blocks(len: usize) -> Option<usize> {
 /// The blake3 hash of each input, in order: `blake3::hash(input)` each.
 pub fn hash_each(inputs: &[&[u8]]) -> Vec<[u8; 32]> {
     let platform = Platform::detect();
-    let mut out = vec![[0u8; 32]; inputs.len()];
-    // Inputs by the number of whole blocks before their last one.
-    let mut groups: [Vec<usize>; CHUNK_LEN / BLOCK_LEN] = Default::default();
-    for (i, input) in inputs.iter().enumerate() {
-        match lead_blocks(input.len()) {
-            Some(blocks) => groups[blocks].push(i),
-            None => out[i] = *blake3::hash(input).as_bytes(),
-        }
-    }
-    let mut cvs: Vec<u8> = Vec::new();
-    for (blocks, group) in groups.iter().enumerate() {
-        if group.is_empty() {
-            continue;
-        }
-        // The chaining value of each input after its whole blocks.
-        cvs.clear();
-        cvs.resize(group.len() * 32, 0);
-        if blocks > 0 {
-            lead_cvs(platform, blocks, inputs, group, &mut cvs);
-        }
-        for (n, &i) in group.iter().enumerate() {
-            let input = inputs[i];
-            let mut cv = chaining_value(blocks, &cvs[n * 32..n * 32 + 32]);
+    let lead = lead_chaining_values(platform, inputs, |input| lead_blocks(input.len()));
+    inputs
+        .iter()
+        .enumerate()
+        .map(|(i, input)| {
+            let Some(blocks) = lead_blocks(input.len()) else {
+                return *blake3::hash(input).as_bytes();
+            };
+            let mut cv = chaining_value(blocks, &lead[i * 32..i * 32 + 32]);
             let tail = &input[blocks * BLOCK_LEN..];
             let mut block = [0u8; BLOCK_LEN];
             block[..tail.len()].copy_from_slice(tail);
@@ -82,10 +68,40 @@ pub fn hash_each(inputs: &[&[u8]]) -> Vec<[u8; 32]> {
             // Up to 64: `lead_blocks` leaves 1 to 64 bytes for the last.
             let block_len = tail.len() as u8;
             platform.compress_in_place(&mut cv, &block, block_len, 0, start | CHUNK_END | ROOT);
-            out[i] = platform::le_bytes_from_words_32(&cv);
+            platform::le_bytes_from_words_32(&cv)
+        })
+        .collect()
+}
+
+/// Each input's chaining value after its first `blocks(input)` whole
+/// blocks (1 to 15; 32 bytes an input, left zero where `blocks` gives 0
+/// or `None`), computed for the inputs of each block count many at a
+/// time ([`lead_cvs`]).
+fn lead_chaining_values(
+    platform: Platform,
+    inputs: &[&[u8]],
+    blocks: impl Fn(&[u8]) -> Option<usize>,
+) -> Vec<u8> {
+    let mut groups: [Vec<usize>; CHUNK_LEN / BLOCK_LEN] = Default::default();
+    for (i, input) in inputs.iter().enumerate() {
+        if let Some(n) = blocks(input).filter(|n| *n > 0) {
+            groups[n].push(i);
         }
     }
-    out
+    let mut lead = vec![0u8; inputs.len() * 32];
+    let mut cvs: Vec<u8> = Vec::new();
+    for (n, group) in groups.iter().enumerate() {
+        if group.is_empty() {
+            continue;
+        }
+        cvs.clear();
+        cvs.resize(group.len() * 32, 0);
+        lead_cvs(platform, n, inputs, group, &mut cvs);
+        for (k, &i) in group.iter().enumerate() {
+            lead[i * 32..i * 32 + 32].copy_from_slice(&cvs[k * 32..k * 32 + 32]);
+        }
+    }
+    lead
 }
 
 /// The hashes of a chain of events whose bytes end with the hash of the
@@ -103,26 +119,10 @@ pub fn chain(bodies: &[&[u8]], prev: [u8; 32]) -> Vec<[u8; 32]> {
     // An input of one chunk: its body's whole blocks (0 to 15) are hashed
     // ahead; the rest is 32 to 95 bytes, one or two blocks.
     let one_chunk = |body: &[u8]| body.len() + 32 <= CHUNK_LEN;
-    let mut groups: [Vec<usize>; CHUNK_LEN / BLOCK_LEN] = Default::default();
-    for (i, body) in bodies.iter().enumerate() {
-        if one_chunk(body) && body.len() >= BLOCK_LEN {
-            groups[body.len() / BLOCK_LEN].push(i);
-        }
-    }
     // Each input's chaining value after its body's whole blocks.
-    let mut lead = vec![0u8; bodies.len() * 32];
-    let mut cvs: Vec<u8> = Vec::new();
-    for (blocks, group) in groups.iter().enumerate() {
-        if group.is_empty() {
-            continue;
-        }
-        cvs.clear();
-        cvs.resize(group.len() * 32, 0);
-        lead_cvs(platform, blocks, bodies, group, &mut cvs);
-        for (n, &i) in group.iter().enumerate() {
-            lead[i * 32..i * 32 + 32].copy_from_slice(&cvs[n * 32..n * 32 + 32]);
-        }
-    }
+    let lead = lead_chaining_values(platform, bodies, |body| {
+        one_chunk(body).then_some(body.len() / BLOCK_LEN)
+    });
     let mut out = Vec::with_capacity(bodies.len());
     let mut prev = prev;
     for (i, body) in bodies.iter().enumerate() {

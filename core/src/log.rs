@@ -160,6 +160,17 @@ impl<'a> TailOut<'a> {
     }
 }
 
+/// Appends the bytes an event's hash covers in the second layout to `out`:
+/// `[SEALED_TAIL] ++ encode(envelope without its previous hash) ++
+/// previous hash`.
+fn tail_bytes(envelope: &Envelope, out: &mut Vec<u8>) -> Result<(), LogError> {
+    TailOut::of(envelope)
+        .encode_into(out)
+        .map_err(LogError::Encode)?;
+    out.extend_from_slice(&envelope.prev_hash);
+    Ok(())
+}
+
 /// Builds the stored bytes of an event in the first layout
 /// (`encode(Envelope) ++ blake3`: what leadger wrote before the second,
 /// and still reads) and returns them with its hash.
@@ -186,10 +197,7 @@ fn split(seq: u64, bytes: &[u8]) -> Result<(&[u8], Hash), LogError> {
 /// previous hash ++ blake3`) and returns them with its hash.
 pub fn seal_tail(envelope: &Envelope) -> Result<(Vec<u8>, Hash), LogError> {
     let mut bytes = Vec::new();
-    TailOut::of(envelope)
-        .encode_into(&mut bytes)
-        .map_err(LogError::Encode)?;
-    bytes.extend_from_slice(&envelope.prev_hash);
+    tail_bytes(envelope, &mut bytes)?;
     let hash = *blake3::hash(&bytes).as_bytes();
     bytes.extend_from_slice(&hash);
     Ok((bytes, hash))
@@ -225,13 +233,10 @@ pub fn chain_hashes(
     Ok(crate::hashing::chain(&bodies, prev))
 }
 
-/// The envelope bytes of an event in the second layout, split into the
-/// encoded envelope without its previous hash and that hash; `None` for
-/// the first layout.
+/// The envelope bytes of an event in the second layout (they start with
+/// [`SEALED_TAIL`]), split into the encoded envelope without its previous
+/// hash and that hash; `None` when too short for both.
 fn tail_parts(body: &[u8]) -> Option<(&[u8], Hash)> {
-    if body.first() != Some(&SEALED_TAIL) {
-        return None;
-    }
     let at = body.len().checked_sub(32).filter(|at| *at > 1)?;
     let mut prev_hash = [0u8; 32];
     prev_hash.copy_from_slice(&body[at..]);
@@ -540,10 +545,7 @@ impl BlockBuilder {
     pub fn push(&mut self, envelope: &Envelope) -> Result<Hash, LogError> {
         self.scratch.clear();
         if self.tail {
-            TailOut::of(envelope)
-                .encode_into(&mut self.scratch)
-                .map_err(LogError::Encode)?;
-            self.scratch.extend_from_slice(&envelope.prev_hash);
+            tail_bytes(envelope, &mut self.scratch)?;
         } else {
             codec::encode_into(envelope, &mut self.scratch).map_err(LogError::Encode)?;
         }
