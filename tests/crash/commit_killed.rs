@@ -34,10 +34,15 @@ fn preview(env: &Env) -> String {
 /// Kills `imports commit` at `point`, reopens, and checks all or nothing.
 /// Returns the number of leads seen after the crash.
 fn kill_commit_at(point: &str) -> u64 {
+    kill_commit_at_with(point, &[])
+}
+
+/// [`kill_commit_at`], with more environment for the commit.
+fn kill_commit_at_with(point: &str, env_vars: &[(&str, &str)]) -> u64 {
     let env = Env::new();
     let id = preview(&env);
     assert!(
-        env.run_and_kill_at(&["imports", "commit", &id], point),
+        env.run_and_kill_at_with(&["imports", "commit", &id], point, env_vars),
         "the commit never reached {point}"
     );
     let total = lead_total(&env);
@@ -90,12 +95,58 @@ fn killed_after_acknowledgement_keeps_the_whole_commit() {
     assert_eq!(kill_commit_at("acknowledged:1"), ROWS);
 }
 
+/// A commit right after its preview projects while it appends, so a
+/// chunk may be projected before the commit is acknowledged. Killed after
+/// any chunk, the reopen shows all of it or nothing (checked inside);
+/// after the last, which waits for the acknowledgement, all of it; and
+/// after a chunk projected once the commit was acknowledged (the
+/// projecting thread held back 1.5 s after its first chunk, while the
+/// append went on), all of it.
 #[test]
 fn killed_while_projecting_completes_on_reopen() {
-    assert_eq!(kill_commit_at("projected:1"), ROWS);
     // The commit's 6,001 events project in four chunks (chunks of
-    // creations hold four times `CHUNK`): killed before the last.
-    assert_eq!(kill_commit_at("projected:3"), ROWS);
+    // creations hold four times `CHUNK`, and none crosses an index range).
+    for point in ["projected:1", "projected:2", "projected:3"] {
+        kill_commit_at(point);
+    }
+    assert_eq!(kill_commit_at("projected:4"), ROWS);
+    let behind = [("LEADGER_DELAY_AT", "projected:1500")];
+    assert_eq!(kill_commit_at_with("projected:2", &behind), ROWS);
+    assert_eq!(kill_commit_at_with("projected:3", &behind), ROWS);
+}
+
+/// Killed after a chunk projected before the commit was acknowledged (the
+/// log's writer held back 500 ms a chunk, so the first projection chunk,
+/// four of its chunks, is written about six seconds before the last of
+/// its twelve): the reopen finds the `partial` marker, drops the events
+/// past the head and rebuilds the projections without them, so nothing of
+/// the commit shows, and it can be committed again.
+#[test]
+fn killed_after_projecting_ahead_of_the_acknowledgement_leaves_nothing() {
+    let env = Env::new();
+    let id = preview(&env);
+    let slow_log = [("LEADGER_DELAY_AT", "events_written:500")];
+    assert!(env.run_and_kill_at_with(&["imports", "commit", &id], "projected:1", &slow_log));
+    let out = env.run(&["--json", "leads", "list", "--limit", "1"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("discarding unacknowledged events past the log head"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("a catch-up was cut short while writing: rebuilding the projections"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.json()["total"].as_u64(), Some(0));
+    verify_ok(&env);
+    let again = env.run(&["--json", "imports", "commit", &id]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(lead_total(&env), ROWS);
+    verify_ok(&env);
 }
 
 /// A commit's catch-up of several chunks writes them key by key behind the
@@ -106,7 +157,10 @@ fn killed_while_projecting_completes_on_reopen() {
 fn killed_while_projecting_is_rebuilt_from_the_log_on_reopen() {
     let env = Env::new();
     let id = preview(&env);
-    assert!(env.run_and_kill_at(&["imports", "commit", &id], "projected:2"));
+    // The projecting thread held back after its first chunk, so the
+    // commit is acknowledged before the second.
+    let behind = [("LEADGER_DELAY_AT", "projected:1500")];
+    assert!(env.run_and_kill_at_with(&["imports", "commit", &id], "projected:2", &behind));
     let out = env.run(&["--json", "leads", "list", "--limit", "1"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
@@ -142,7 +196,9 @@ fn an_update_commit_killed_while_projecting_shows_every_update_on_reopen() {
     assert_eq!(out.json()["counts"]["update"], ROWS);
     let update = out.json()["import_id"].to_string();
     // 3,000 updates project in chunks of `CHUNK` (500) events read whole.
-    assert!(env.run_and_kill_at(&["imports", "commit", &update], "projected:3"));
+    // Held back after each chunk, so the commit is acknowledged first.
+    let behind = [("LEADGER_DELAY_AT", "projected:1500")];
+    assert!(env.run_and_kill_at_with(&["imports", "commit", &update], "projected:3", &behind));
     for (n, crm_id) in [1, ROWS / 2, ROWS].into_iter().enumerate() {
         let out = env.run(&["--json", "leads", "show", &crm_id.to_string()]);
         assert_eq!(out.code, 0, "{}", out.stderr);

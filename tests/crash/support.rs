@@ -44,6 +44,7 @@ impl Env {
             .args(args)
             .env("LEADGER_CHUNK", CHUNK);
         cmd.env_remove("LEADGER_PAUSE_AT");
+        cmd.env_remove("LEADGER_DELAY_AT");
         cmd
     }
 
@@ -60,8 +61,16 @@ impl Env {
     /// `projected:3`), then kills it with SIGKILL. Returns false when the
     /// process finished without reaching the point.
     pub fn run_and_kill_at(&self, args: &[&str], point: &str) -> bool {
+        self.run_and_kill_at_with(args, point, &[])
+    }
+
+    /// [`Env::run_and_kill_at`] with more environment (such as
+    /// `LEADGER_DELAY_AT`, a pause of some milliseconds at every point of
+    /// a name, to make one thread fall behind another).
+    pub fn run_and_kill_at_with(&self, args: &[&str], point: &str, env: &[(&str, &str)]) -> bool {
         let mut child = self
             .command(args)
+            .envs(env.iter().copied())
             .env("LEADGER_PAUSE_AT", point)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

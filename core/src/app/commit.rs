@@ -377,7 +377,13 @@ impl<S: Store> Ledger<S> {
             };
             // On an error `events` is dropped with its receiver, which
             // stops the reading thread; the scope waits for it.
-            let handing = super::feed::Handing::new(plan::HeadSpool::new(self)?);
+            let handing = if unchanged_since_preview {
+                // No row is checked against the CRM view, so the
+                // projections can follow the append while it runs.
+                super::feed::Handing::Live(Vec::new())
+            } else {
+                super::feed::Handing::new(plan::HeadSpool::new(self)?)
+            };
             self.append_only(actor, events, Some(handing))
         })
     }

@@ -49,6 +49,10 @@ pub(super) enum Fed {
     /// Events not read at all: the append that wrote them said they
     /// project nothing.
     Skipped(Range<u64>),
+    /// The events end here: the append that is projected while it
+    /// appends ([`read_live`]) was acknowledged, and ended before this
+    /// event.
+    End(u64),
 }
 
 pub(super) type Batch = Vec<Result<Fed, LedgerError>>;
@@ -60,6 +64,7 @@ impl Fed {
             Fed::Event(rec) => rec.envelope.seq < seq,
             Fed::Lean(at, _) | Fed::Unprojected(at) => *at < seq,
             Fed::Skipped(range) => range.end <= seq,
+            Fed::End(_) => false,
         }
     }
 }
@@ -87,7 +92,7 @@ enum HandedRef<'a> {
 
 /// [`HandedRef`] read back (the same variants and fields, owned).
 #[derive(Deserialize)]
-enum Handed {
+pub(super) enum Handed {
     FromLog,
     LeadCreated {
         crm_id: CrmId,
@@ -129,6 +134,25 @@ impl<'a> HandedRef<'a> {
 }
 
 impl Handed {
+    /// What the catch-up is handed of `event`, owned (see [`HandedRef::of`]).
+    fn of(event: &Event) -> Self {
+        match HandedRef::of(event) {
+            HandedRef::FromLog => Handed::FromLog,
+            HandedRef::LeadCreated {
+                crm_id,
+                kind,
+                lead_name,
+                export_value,
+            } => Handed::LeadCreated {
+                crm_id,
+                kind,
+                lead_name: lead_name.to_owned(),
+                export_value: export_value.map(str::to_owned),
+            },
+            HandedRef::Sub { crm_id } => Handed::Sub { crm_id },
+        }
+    }
+
     fn into_lean(self) -> Option<event::Lean> {
         match self {
             Handed::FromLog => None,
@@ -148,32 +172,69 @@ impl Handed {
     }
 }
 
-/// The writing half: an append records what it hands over of each event
-/// it builds, in a spool (a file the store gives, written 64 KiB at a
-/// time), so that a million-row commit holds none of it in memory.
-pub(super) struct Handing {
-    spool: HeadSpool,
+/// The writing half: what an append hands its own catch-up of each event
+/// it builds.
+pub(super) enum Handing {
+    /// Recorded in a spool (a file the store gives, written 64 KiB at a
+    /// time), so that a million-row commit holds none of it in memory;
+    /// read back by the catch-up that runs once the append is
+    /// acknowledged ([`Handover`]).
+    Spooled(Box<HeadSpool>),
+    /// Kept a chunk at a time for a catch-up that runs while the append
+    /// does, each chunk sent to it once written ([`Ahead`]).
+    Live(Vec<Handed>),
 }
 
 impl Handing {
     pub(super) fn new(spool: HeadSpool) -> Self {
-        Handing { spool }
+        Handing::Spooled(Box::new(spool))
     }
 
     /// Records what is handed over of the append's next event.
     pub(super) fn push(&mut self, event: &Event) -> Result<(), LedgerError> {
-        self.spool.push_record(&HandedRef::of(event))
+        match self {
+            Handing::Spooled(spool) => spool.push_record(&HandedRef::of(event)),
+            Handing::Live(chunk) => {
+                chunk.push(Handed::of(event));
+                Ok(())
+            }
+        }
+    }
+
+    /// What was handed over of the events since the last call, for a
+    /// catch-up that runs while the append does (nothing for a spool).
+    pub(super) fn take_chunk(&mut self) -> Vec<Handed> {
+        match self {
+            Handing::Spooled(_) => Vec::new(),
+            Handing::Live(chunk) => std::mem::take(chunk),
+        }
     }
 
     /// The records, to be read back by the catch-up of the events
-    /// `appended`.
-    pub(super) fn into_handover(self, appended: Range<u64>) -> Result<Handover, LedgerError> {
-        Ok(Handover {
-            records: self.spool.into_heads()?,
-            next: appended.start,
-            appended,
-        })
+    /// `appended` (`None` when they were handed over live).
+    pub(super) fn into_handover(
+        self,
+        appended: Range<u64>,
+    ) -> Result<Option<Handover>, LedgerError> {
+        match self {
+            Handing::Spooled(spool) => Ok(Some(Handover {
+                records: spool.into_heads()?,
+                next: appended.start,
+                appended,
+            })),
+            Handing::Live(_) => Ok(None),
+        }
     }
+}
+
+/// What an append sends the catch-up that runs while it appends
+/// ([`read_live`]).
+pub(super) enum Ahead {
+    /// The next chunk of events is written (past the head, not yet
+    /// acknowledged): what was handed over of each of them.
+    Written(Vec<Handed>),
+    /// The append is acknowledged, and ends before this event.
+    Acknowledged(u64),
 }
 
 /// The reading half: what the append handed over of each of its events
@@ -249,6 +310,104 @@ pub(super) fn read<S: Store>(
     }
     if !batch.is_empty() {
         let _ = tx.send(batch);
+    }
+}
+
+/// Reads the events of an append from `begin` while it appends, as it
+/// says each chunk of them is written ([`Ahead`]), and sends them to `tx`
+/// ending with [`Fed::End`] once it is acknowledged, or with an error if
+/// it stops before; stops when the receiver is gone. What was handed over
+/// lean stands for its event; the others are read from the log (their
+/// blocks are written before their chunk is announced). This process
+/// sealed every one of them, so no hash is checked again.
+pub(super) fn read_live<S: Store>(
+    store: &S,
+    begin: u64,
+    written: &Receiver<Ahead>,
+    tx: &SyncSender<Batch>,
+) {
+    let mut batch = Vec::with_capacity(BATCH);
+    if let Err(e) = read_live_into(store, begin, written, tx, &mut batch) {
+        batch.push(Err(e));
+    }
+    if !batch.is_empty() {
+        let _ = tx.send(batch);
+    }
+}
+
+fn read_live_into<S: Store>(
+    store: &S,
+    begin: u64,
+    written: &Receiver<Ahead>,
+    tx: &SyncSender<Batch>,
+    batch: &mut Batch,
+) -> Result<(), LedgerError> {
+    let sealed_here = begin..u64::MAX;
+    let mut unchecked = log::SealedBatch::default();
+    let mut next = begin;
+    let mut weight = 0;
+    loop {
+        let Ok(message) = written.recv() else {
+            return Err(LedgerError::Corrupt(format!(
+                "the append stopped at event {next}, before it was acknowledged"
+            )));
+        };
+        let records = match message {
+            Ahead::Acknowledged(end) if end == next => {
+                batch.push(Ok(Fed::End(end)));
+                return Ok(());
+            }
+            Ahead::Acknowledged(end) => {
+                return Err(LedgerError::Corrupt(format!(
+                    "the append was acknowledged up to event {end}, but its events were handed over up to {next}"
+                )))
+            }
+            Ahead::Written(records) => records,
+        };
+        let chunk_end = next + records.len() as u64;
+        // A cursor over the chunk's blocks, made for the first event read
+        // from the log and again after events handed over lean.
+        let mut cursor: Option<(EventCursor<'_>, u64)> = None;
+        for handed in records {
+            let fed = match handed.into_lean() {
+                Some(lean) => Fed::Lean(next, lean),
+                None => {
+                    if cursor.as_ref().is_none_or(|(_, at)| *at != next) {
+                        cursor = Some((EventCursor::new(store, next, chunk_end), next));
+                    }
+                    let Some((cursor, at)) = cursor.as_mut() else {
+                        return Err(LedgerError::Corrupt("no cursor over the log".into()));
+                    };
+                    let Some(entry) = cursor.next_unless(None) else {
+                        return Err(LedgerError::Corrupt(format!(
+                            "event {next} is missing from the log"
+                        )));
+                    };
+                    *at += 1;
+                    fed(entry?, &sealed_here, &mut unchecked)?
+                }
+            };
+            next += 1;
+            weight += if matches!(fed, Fed::Event(_)) {
+                WHOLE
+            } else {
+                1
+            };
+            batch.push(Ok(fed));
+            if batch.len() >= BATCH || weight >= BATCH {
+                weight = 0;
+                if tx.send(std::mem::take(batch)).is_err() {
+                    return Ok(());
+                }
+            }
+        }
+        // What the chunk gave goes now: the next may be a while coming.
+        if !batch.is_empty() {
+            weight = 0;
+            if tx.send(std::mem::take(batch)).is_err() {
+                return Ok(());
+            }
+        }
     }
 }
 
@@ -423,16 +582,26 @@ impl<T> Iterator for Batched<T> {
 /// The applying side: the fed steps one at a time.
 pub(super) struct Feed {
     steps: Batched<Result<Fed, LedgerError>>,
-    /// A step put back (a skipped range cut at a chunk's end).
+    /// A step put back (a skipped range cut at a chunk's end, or one
+    /// taken to see whether the events end).
     back: Option<Fed>,
+    /// Where the events end, once known: from the start for a catch-up
+    /// after an append, from [`Fed::End`] for one that runs while it
+    /// appends.
+    end: Option<u64>,
 }
 
 impl Feed {
-    pub(super) fn new(rx: Receiver<Batch>) -> Self {
+    pub(super) fn new(rx: Receiver<Batch>, end: Option<u64>) -> Self {
         Feed {
             steps: Batched::new(rx),
             back: None,
+            end,
         }
+    }
+
+    fn ended() -> LedgerError {
+        LedgerError::Corrupt("the log ended before the projections caught up".into())
     }
 
     /// The next step; an error when the reading thread stopped early.
@@ -440,11 +609,42 @@ impl Feed {
         if let Some(fed) = self.back.take() {
             return Ok(fed);
         }
-        self.steps.next().unwrap_or_else(|| {
-            Err(LedgerError::Corrupt(
-                "the log ended before the projections caught up".into(),
-            ))
-        })
+        match self.steps.next() {
+            Some(Ok(Fed::End(end))) => {
+                self.end = Some(end);
+                Err(Self::ended())
+            }
+            Some(step) => step,
+            None => Err(Self::ended()),
+        }
+    }
+
+    /// Whether the events end before event `next` (waiting, when their
+    /// end is not known yet, for the next step or the end).
+    pub(super) fn at_end(&mut self, next: u64) -> Result<bool, LedgerError> {
+        if let Some(end) = self.end {
+            return Ok(next >= end);
+        }
+        if self.back.is_some() {
+            return Ok(false);
+        }
+        match self.steps.next() {
+            Some(Ok(Fed::End(end))) => {
+                self.end = Some(end);
+                Ok(next >= end)
+            }
+            Some(Ok(fed)) => {
+                self.back = Some(fed);
+                Ok(false)
+            }
+            Some(Err(e)) => Err(e),
+            None => Err(Self::ended()),
+        }
+    }
+
+    /// Where the events end, if known.
+    pub(super) fn end(&self) -> Option<u64> {
+        self.end
     }
 
     pub(super) fn put_back(&mut self, fed: Fed) {
@@ -544,7 +744,7 @@ mod tests {
             handing.push(event).unwrap();
         }
         let lean = |i: usize| event::lean(&crate::codec::encode(&events[i]).unwrap()).unwrap();
-        let mut handover = handing.into_handover(100..108).unwrap();
+        let mut handover = handing.into_handover(100..108).unwrap().unwrap();
         assert_eq!(handover.take(99).unwrap(), None, "before the append");
         assert_eq!(handover.take(100).unwrap(), lean(0));
         // 101 and 102 skipped.
@@ -558,7 +758,7 @@ mod tests {
         assert_eq!(handover.take(108).unwrap(), None, "after the append");
         let mut short = Handing::new(HeadSpool::new(&l).unwrap());
         short.push(&events[0]).unwrap();
-        let mut short = short.into_handover(100..102).unwrap();
+        let mut short = short.into_handover(100..102).unwrap().unwrap();
         assert_eq!(short.take(100).unwrap(), lean(0));
         let e = short.take(101).unwrap_err();
         assert!(e.to_string().contains("event 101"), "{e}");

@@ -12,10 +12,18 @@
 //!    chunk in one atomic write; more, key by key behind the `partial`
 //!    marker (see [`Ledger::apply_feed`]).
 //!
+//! A commit that checks no row against the CRM view (nothing was appended
+//! since its preview) runs step 3 beside steps 1 and 2 instead
+//! ([`Ledger::project_ahead`]): its chunks are projected as they are
+//! written, behind the `partial` marker, which goes only after the last
+//! chunk, and that waits for the acknowledgement. An append that fails
+//! after such a chunk has its projections rebuilt from the log.
+//!
 //! On open, events past the head (a crash during step 1) are discarded and
 //! projections catch up to the head (a crash during step 3; from the start
-//! of the log if the crash cut a chunk's write short), so the CRM view is
-//! always either before or after an append, never between.
+//! of the log if the crash cut a chunk's write short or found the marker
+//! of a catch-up beside an append), so the CRM view is always either before
+//! or after an append, never between.
 
 mod commit;
 pub mod error;
@@ -134,6 +142,8 @@ struct Built {
     unprojected: Vec<Range<u64>>,
     /// The last chunk's blocks, with the new head and stream versions.
     last_batch: WriteBatch,
+    /// What was handed over live of the last chunk's events.
+    last_handed: Vec<feed::Handed>,
 }
 
 /// The events of one chunk of an append, built and not yet sealed
@@ -202,8 +212,21 @@ impl Chunk {
     }
 }
 
+/// What [`Ledger::append_events`] gives: where the append ended and its
+/// runs of events that project nothing (or why it failed), and how the
+/// catch-up beside it ended, if one ran.
+type AppendOutcome = (
+    Result<(u64, Vec<Range<u64>>), LedgerError>,
+    Option<Result<(), LedgerError>>,
+);
+
 /// Chunks of events sent to the log's writer and not yet written.
 const WRITES_IN_FLIGHT: usize = 2;
+
+/// Chunks written and not yet read by the catch-up beside the append: it
+/// may fall behind by a few index ranges without holding the writer up
+/// (a chunk's handover is about 60 bytes an event).
+const AHEAD_IN_FLIGHT: usize = 16;
 
 const SYSTEM: &str = "system";
 
@@ -327,14 +350,27 @@ impl<S: Store> Ledger<S> {
     /// events are appended and acknowledged when it returns; the caller
     /// runs the catch-up it returns (step 3) while still holding the
     /// writer lock.
+    ///
+    /// Handed over live ([`feed::Handing::Live`]: a commit that checks no
+    /// row for staleness), the catch-up runs while the events are
+    /// appended instead, on its own threads ([`Ledger::append_events`]),
+    /// and has run when this returns, unless the projections were not
+    /// caught up to the head to begin with (then it runs after, as any).
     fn append_only(
         &self,
         actor: &str,
         events: impl Iterator<Item = Result<Event, LedgerError>>,
-        mut handing: Option<feed::Handing>,
+        handing: Option<feed::Handing>,
     ) -> Result<CatchUp, LedgerError> {
         let head = self.head()?;
-        match self.append_events(actor, head, events, handing.as_mut()) {
+        let mut handing = match handing {
+            Some(feed::Handing::Live(_)) if !self.caught_up_to(head.next_seq)? => {
+                Some(feed::Handing::new(plan::HeadSpool::new(self)?))
+            }
+            other => other,
+        };
+        let (appended, projected) = self.append_events(actor, head, events, handing.as_mut());
+        match appended {
             Ok((end, unprojected)) => {
                 let appended = head.next_seq..end;
                 // Appended and acknowledged: a handover that cannot be
@@ -343,18 +379,57 @@ impl<S: Store> Ledger<S> {
                     h.into_handover(appended.clone())
                         .map_err(|e| tracing::warn!(problem = %e, "reading the appended events back from the log"))
                         .ok()
+                        .flatten()
                 });
                 Ok(CatchUp {
                     unprojected,
                     appended,
                     handed,
+                    projected,
                 })
             }
             Err(e) => {
+                if projected.is_some() {
+                    // Left with its marker when it cannot be undone here:
+                    // the next catch-up rebuilds the projections.
+                    if let Err(undo) = self.undo_projected_ahead(head.next_seq) {
+                        tracing::warn!(problem = %undo, "the projections will be rebuilt from the log");
+                    }
+                }
                 self.discard_pending(head.next_seq)?;
                 Err(e)
             }
         }
+    }
+
+    /// Whether the projections have applied every event before `next_seq`
+    /// and no catch-up was cut short: what a catch-up that runs while its
+    /// append does starts from.
+    fn caught_up_to(&self, next_seq: u64) -> Result<bool, LedgerError> {
+        Ok(self.checkpoint()? == next_seq
+            && self.store.get(Table::ProjMeta, keys::PARTIAL)?.is_none())
+    }
+
+    /// After an append that failed while its catch-up ran beside it: the
+    /// projections are rebuilt from the log if that catch-up wrote any
+    /// chunk (its `partial` marker says so; the chunks may lie past the
+    /// head, over events that are discarded), and readers see the view as
+    /// before it meanwhile.
+    fn undo_projected_ahead(&self, next_seq: u64) -> Result<(), LedgerError> {
+        if self.store.get(Table::ProjMeta, keys::PARTIAL)?.is_none() {
+            *self.view.write() = None;
+            return Ok(());
+        }
+        tracing::warn!(
+            "the append failed after its catch-up began: rebuilding the projections from the log"
+        );
+        *self.view.write() = Some(view::InFlight {
+            begin: 0,
+            created: [0, 0],
+        });
+        self.discard_pending(next_seq)?;
+        self.catch_up(&NoProgress)?;
+        Ok(())
     }
 
     /// Appends one event (the caller holds the writer lock).
@@ -363,55 +438,120 @@ impl<S: Store> Ledger<S> {
         Ok(())
     }
 
+    /// Steps 1 and 2 of an append; with what was handed over live, also
+    /// the catch-up, run beside them, whose result comes second (`None`
+    /// when none ran).
     fn append_events(
         &self,
         actor: &str,
         head: LogHead,
         events: impl Iterator<Item = Result<Event, LedgerError>>,
         handing: Option<&mut feed::Handing>,
-    ) -> Result<(u64, Vec<Range<u64>>), LedgerError> {
+    ) -> AppendOutcome {
         // The chunks of events before the last are written by a second
         // thread while this one builds, encodes and seals the next: sled's
         // writes were half of an append's time on this thread. The last
         // chunk moves the head, here, once every chunk before it is in.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<WriteBatch>(WRITES_IN_FLIGHT);
+        let (tx, rx) =
+            std::sync::mpsc::sync_channel::<(WriteBatch, Vec<feed::Handed>)>(WRITES_IN_FLIGHT);
+        // A catch-up beside the append is told of each chunk once it is
+        // written, and of the end once the append is acknowledged.
+        let live = matches!(handing.as_deref(), Some(feed::Handing::Live(_)));
+        let (ahead_tx, ahead_rx) = std::sync::mpsc::sync_channel::<feed::Ahead>(AHEAD_IN_FLIGHT);
         std::thread::scope(|scope| {
+            let projector =
+                live.then(|| scope.spawn(move || self.project_ahead(head.next_seq, ahead_rx)));
+            let writer_ahead = projector.as_ref().map(|_| ahead_tx.clone());
             let writer = scope.spawn(move || -> Result<(), LedgerError> {
-                for (n, batch) in (1..).zip(rx) {
+                for (n, (batch, handed)) in (1..).zip(rx) {
                     // Past the head, nothing reads these blocks until the
                     // last batch moves the head over them (and an append
                     // that fails or is cut short has them discarded), so
                     // they need not land atomically.
                     self.store.write_each(batch)?;
+                    if let Some(ahead) = &writer_ahead {
+                        // A catch-up that stopped says why itself.
+                        let _ = ahead.send(feed::Ahead::Written(handed));
+                    }
                     self.point("events_written", n);
                 }
                 Ok(())
             });
-            let built = self.build_events(actor, head, events, handing, &tx);
-            drop(tx);
-            let written = writer
-                .join()
-                .unwrap_or_else(|_| Err(LedgerError::Corrupt("the log writer panicked".into())));
-            // A failed write stops the building (its channel is gone), so
-            // the write's error is the one to report.
-            let Built {
-                end,
-                unprojected,
-                last_batch,
-            } = match (written, built) {
-                (Err(e), _) | (Ok(()), Err(e)) => return Err(e),
-                (Ok(()), Ok(built)) => built,
-            };
-            // An uploaded file is durable before the head can move over
-            // the event that names it (its fsync ran in the background).
-            self.store.sync_blobs()?;
-            self.store.write(last_batch)?;
-            self.point("head_written", 1);
-            // Acknowledged only once flushed: sled's own flush runs every 500 ms.
-            self.store.flush()?;
-            self.point("acknowledged", 1);
-            Ok((end, unprojected))
+            let appended = (|| {
+                let built = self.build_events(actor, head, events, handing, &tx);
+                drop(tx);
+                let written = writer.join().unwrap_or_else(|_| {
+                    Err(LedgerError::Corrupt("the log writer panicked".into()))
+                });
+                // A failed write stops the building (its channel is gone), so
+                // the write's error is the one to report.
+                let Built {
+                    end,
+                    unprojected,
+                    last_batch,
+                    last_handed,
+                } = match (written, built) {
+                    (Err(e), _) | (Ok(()), Err(e)) => return Err(e),
+                    (Ok(()), Ok(built)) => built,
+                };
+                // An uploaded file is durable before the head can move over
+                // the event that names it (its fsync ran in the background).
+                self.store.sync_blobs()?;
+                self.store.write(last_batch)?;
+                self.point("head_written", 1);
+                // Acknowledged only once flushed: sled's own flush runs every 500 ms.
+                self.store.flush()?;
+                self.point("acknowledged", 1);
+                if projector.is_some() {
+                    let _ = ahead_tx.send(feed::Ahead::Written(last_handed));
+                    let _ = ahead_tx.send(feed::Ahead::Acknowledged(end));
+                }
+                Ok((end, unprojected))
+            })();
+            // Without its end, the catch-up beside a failed append stops.
+            drop(ahead_tx);
+            let projected = projector.map(|p| {
+                p.join().unwrap_or_else(|_| {
+                    Err(LedgerError::Corrupt(
+                        "the catch-up beside the append panicked".into(),
+                    ))
+                })
+            });
+            (appended, projected)
         })
+    }
+
+    /// The catch-up that runs while an append does, from `begin` (where
+    /// the projections stand, caught up): fed each chunk as the append
+    /// writes it ([`feed::read_live`]) and applied as any catch-up's,
+    /// always behind the `partial` marker until the append is
+    /// acknowledged, since the chunks it writes before then lie past the
+    /// log's head. Readers see the view as before the append until its
+    /// last chunk. Its end unknown, it holds index runs as if their groups
+    /// were all merged within it, and writes those that were not with its
+    /// last chunk ([`projection::index::Held::ends_at`]).
+    fn project_ahead(
+        &self,
+        begin: u64,
+        written: std::sync::mpsc::Receiver<feed::Ahead>,
+    ) -> Result<(), LedgerError> {
+        *self.view.write() = Some(view::InFlight {
+            begin,
+            created: [0, 0],
+        });
+        let (tx, rx) = std::sync::mpsc::sync_channel(feed::BATCHES_IN_FLIGHT);
+        std::thread::scope(|scope| {
+            scope.spawn(move || feed::read_live(&self.store, begin, &written, &tx));
+            self.apply_feed(
+                feed::Feed::new(rx, None),
+                begin,
+                u64::MAX,
+                &NoProgress,
+                true,
+            )
+        })?;
+        self.store.flush()?;
+        Ok(())
     }
 
     /// Builds the stored blocks of `events` after `head`, sending each
@@ -429,7 +569,7 @@ impl<S: Store> Ledger<S> {
         head: LogHead,
         events: impl Iterator<Item = Result<Event, LedgerError>>,
         mut handing: Option<&mut feed::Handing>,
-        tx: &std::sync::mpsc::SyncSender<WriteBatch>,
+        tx: &std::sync::mpsc::SyncSender<(WriteBatch, Vec<feed::Handed>)>,
     ) -> Result<Built, LedgerError> {
         let at_ms = self.now();
         // Long runs of events that project nothing (a preview's plan rows),
@@ -491,7 +631,11 @@ impl<S: Store> Ledger<S> {
             seq += 1;
             if chunk.len >= self.options.chunk {
                 chunk.seal()?;
-                if tx.send(std::mem::take(&mut chunk.batch)).is_err() {
+                let handed = handing
+                    .as_deref_mut()
+                    .map(feed::Handing::take_chunk)
+                    .unwrap_or_default();
+                if tx.send((std::mem::take(&mut chunk.batch), handed)).is_err() {
                     // The writer stopped on an error, which it reports.
                     return Err(LedgerError::Corrupt("the log writer stopped".into()));
                 }
@@ -516,6 +660,7 @@ impl<S: Store> Ledger<S> {
             end: seq,
             unprojected,
             last_batch: batch,
+            last_handed: handing.map(feed::Handing::take_chunk).unwrap_or_default(),
         })
     }
 
@@ -607,7 +752,7 @@ impl<S: Store> Ledger<S> {
                 });
                 // On an error the feed is dropped with its receiver, which
                 // stops the reading thread; the scope waits for it.
-                self.apply_feed(feed::Feed::new(rx), begin, end, progress)
+                self.apply_feed(feed::Feed::new(rx, Some(end)), begin, end, progress, false)
             })?;
         }
         self.store.flush()?;
@@ -631,23 +776,29 @@ impl<S: Store> Ledger<S> {
     /// under the view's write lock). Any other failure comes between whole
     /// chunks: the marker goes, and the next catch-up goes on from the
     /// checkpoint.
+    ///
+    /// `until` is where the events end, or (for a catch-up that runs while
+    /// its append does, `ahead`) a bound they end at or after. Such a
+    /// catch-up keeps the marker on any failure: the chunks it wrote may
+    /// lie past the log's head, which only a rebuild undoes.
     fn apply_feed(
         &self,
-        feed: feed::Feed,
+        mut feed: feed::Feed,
         begin: u64,
-        end: u64,
+        until: u64,
         progress: &dyn Progress,
+        ahead: bool,
     ) -> Result<(), LedgerError> {
         let mut partial = Partial::Unmarked;
         let mut carry = Carry {
-            index: projection::index::Held::until(end),
+            index: projection::index::Held::until(until),
             updated: Default::default(),
         };
-        let applied = self.apply_chunks(feed, begin, end, progress, &mut partial, &mut carry);
+        let applied = self.apply_chunks(&mut feed, begin, progress, &mut partial, &mut carry);
         // What the chunks written so far carried is written first, so the
         // projections are whole at their checkpoint; if it cannot be, the
         // marker stays and the next catch-up rebuilds.
-        if applied.is_err() && partial == Partial::Whole && self.spill(&mut carry)? {
+        if applied.is_err() && !ahead && partial == Partial::Whole && self.spill(&mut carry)? {
             self.set_partial(false)?;
         }
         applied
@@ -691,26 +842,36 @@ impl<S: Store> Ledger<S> {
     /// [`Ledger::apply_feed`]'s chunks; `partial` follows the marker.
     fn apply_chunks(
         &self,
-        mut feed: feed::Feed,
+        feed: &mut feed::Feed,
         begin: u64,
-        end: u64,
         progress: &dyn Progress,
         partial: &mut Partial,
         carry: &mut Carry,
     ) -> Result<(), LedgerError> {
         let mut next = begin;
         let mut n_chunks = 0;
-        while next < end {
+        while !feed.at_end(next)? {
             let mut ov = Overlay::carrying(&self.store, &carry.updated);
             let chunk_begin = next;
             // A chunk never crosses the end of a lead index range, so the
             // index's runs do not depend on where chunks fall.
-            let chunk_end = end.min(projection::index::range_end(self.options.index, next));
+            let chunk_end = feed
+                .end()
+                .unwrap_or(u64::MAX)
+                .min(projection::index::range_end(self.options.index, next));
             // The chunk's weight: see `WHOLE_WEIGHT`.
             let mut weight = 0;
             let mut created = [0u64; 2];
-            while weight < WHOLE_WEIGHT * self.options.chunk && next < chunk_end {
+            while weight < WHOLE_WEIGHT * self.options.chunk
+                && next < chunk_end
+                && !feed.at_end(next)?
+            {
                 match feed.next()? {
+                    feed::Fed::End(end) => {
+                        return Err(LedgerError::Corrupt(format!(
+                            "the events ended at {end}, before event {next} was projected"
+                        )))
+                    }
                     feed::Fed::Skipped(range) => {
                         debug_assert_eq!(range.start, next);
                         if range.end > chunk_end {
@@ -747,9 +908,16 @@ impl<S: Store> Ledger<S> {
                 codec::encode(&next)?,
             );
             let index_writes = ov.take_index();
+            // Known once the next step or the end is (a catch-up that runs
+            // while its append does learns its end when the append is
+            // acknowledged).
+            let last = feed.at_end(next)?;
+            if last {
+                carry.index.ends_at(next);
+            }
             // Updated leads are carried to a later chunk of this catch-up
             // (up to a bound), and written with its last.
-            let carrying = next < end && carry.updated.len() < CARRIED_LEADS;
+            let carrying = !last && carry.updated.len() < CARRIED_LEADS;
             let (mut batch, updated) = ov
                 .into_batch_carrying(carrying)
                 .map_err(projection::ProjectionError::from)?;
@@ -766,7 +934,7 @@ impl<S: Store> Ledger<S> {
                 // The chunk and the marker that goes with it change
                 // together, between two readers' queries.
                 let mut marker = self.view.write();
-                if next >= end && *partial == Partial::Unmarked {
+                if last && *partial == Partial::Unmarked {
                     self.store.write(batch)?;
                     carry.written(carrying, updated);
                 } else {
@@ -777,12 +945,12 @@ impl<S: Store> Ledger<S> {
                     self.store.write_each(batch)?;
                     *partial = Partial::Whole;
                     carry.written(carrying, updated);
-                    if next >= end {
+                    if last {
                         self.set_partial(false)?;
                         *partial = Partial::Unmarked;
                     }
                 }
-                if next >= end {
+                if last {
                     *marker = None;
                 } else if let Some(flight) = marker.as_mut() {
                     flight.created[0] += created[0];
@@ -806,6 +974,8 @@ struct CatchUp {
     appended: Range<u64>,
     /// What the append handed over of its events, if it did.
     handed: Option<feed::Handover>,
+    /// How the catch-up that ran beside the append ended, if one did.
+    projected: Option<Result<(), LedgerError>>,
 }
 
 impl CatchUp {
@@ -815,6 +985,12 @@ impl CatchUp {
         ledger: &Ledger<S>,
         progress: &dyn Progress,
     ) -> Result<Range<u64>, LedgerError> {
+        if let Some(projected) = self.projected {
+            // The projections could not follow the append: their `partial`
+            // marker stays, and the next catch-up rebuilds them.
+            projected?;
+            return Ok(self.appended);
+        }
         ledger.catch_up_skipping(
             progress,
             &self.unprojected,

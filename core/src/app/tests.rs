@@ -1848,3 +1848,152 @@ fn a_log_sealed_in_the_first_layout_goes_on_in_the_second() {
     let report = l.verify().unwrap();
     assert_eq!(report.first_bad_seq, Some(block_last_seq(&old.0)));
 }
+
+/// The points of the append protocol a ledger reached, in order
+/// (`name:n`), from when `armed` is set; and a fail point that records
+/// them and, when armed, holds the log's writer after its `hold`th chunk
+/// until the first projection chunk is written (at most 10 s), so that a
+/// catch-up beside the append surely writes one before the append ends.
+type Reached = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+fn recording(
+    hold: u64,
+) -> (
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+    Reached,
+    super::FailPoint,
+) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Condvar, Mutex};
+    let armed = Arc::new(AtomicBool::new(false));
+    let reached: Reached = Arc::new(Mutex::new(Vec::new()));
+    let (hook_armed, seen) = (Arc::clone(&armed), Arc::clone(&reached));
+    let projected = Condvar::new();
+    let hook = move |point: &str, n: u64| {
+        if !hook_armed.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut points = seen.lock().unwrap();
+        points.push(format!("{point}:{n}"));
+        if point == "projected" {
+            projected.notify_all();
+        }
+        if point == "events_written" && n == hold {
+            let _held = projected
+                .wait_timeout_while(points, std::time::Duration::from_secs(10), |p| {
+                    !p.iter().any(|p| p.starts_with("projected:"))
+                })
+                .unwrap();
+        }
+    };
+    (armed, reached, Arc::new(hook))
+}
+
+/// Where `point` is among those `reached`.
+fn reached_at(reached: &Reached, point: &str) -> usize {
+    let points = reached.lock().unwrap();
+    points
+        .iter()
+        .position(|p| p == point)
+        .unwrap_or_else(|| panic!("{point} was not reached: {points:?}"))
+}
+
+/// A commit right after its preview checks no row against the CRM view,
+/// so its catch-up runs while it appends: chunks are projected before the
+/// commit is acknowledged (behind the `partial` marker), and the
+/// projections end as a rebuild makes them, with no marker left. A commit
+/// that checks its rows (something was appended since its preview)
+/// projects only once acknowledged.
+#[test]
+fn a_commit_right_after_its_preview_projects_while_it_appends() {
+    use std::sync::atomic::Ordering;
+    let (armed, reached, hook) = recording(8);
+    let l = ledger_with(LedgerOptions {
+        chunk: 16,
+        fail_point: Some(hook),
+        ..Default::default()
+    });
+    let marker = |l: &Ledger<MemStore>| {
+        crate::store::Store::get(&l.store, Table::ProjMeta, crate::projection::keys::PARTIAL)
+            .unwrap()
+    };
+    let p = preview(&l, &numbered_leads_csv(200));
+    armed.store(true, Ordering::SeqCst);
+    l.commit(p.import_id, "t", &NoProgress).unwrap();
+    armed.store(false, Ordering::SeqCst);
+    assert!(
+        reached_at(&reached, "projected:1") < reached_at(&reached, "acknowledged:1"),
+        "{reached:?}"
+    );
+    assert_eq!(marker(&l), None);
+    assert_eq!(l.leads(None, 0, 0).unwrap().total, 200);
+    let incremental = l.projection_digest().unwrap();
+    let rebuilt = l.rebuild(&NoProgress).unwrap();
+    assert_eq!(rebuilt.digest_after, incremental);
+
+    let (armed, reached, hook) = recording(u64::MAX);
+    let l = ledger_with(LedgerOptions {
+        chunk: 16,
+        fail_point: Some(hook),
+        ..Default::default()
+    });
+    let p = preview(&l, &numbered_leads_csv(200));
+    l.append_one(
+        "t",
+        crate::event::Event::TokenRevoked {
+            name: "nobody".into(),
+        },
+    )
+    .unwrap();
+    armed.store(true, Ordering::SeqCst);
+    l.commit(p.import_id, "t", &NoProgress).unwrap();
+    assert!(
+        reached_at(&reached, "acknowledged:1") < reached_at(&reached, "projected:1"),
+        "{reached:?}"
+    );
+    assert_eq!(l.leads(None, 0, 0).unwrap().total, 200);
+}
+
+/// A commit whose append fails after its catch-up beside it wrote chunks
+/// (a plan row altered late in the plan, read from the log) appends
+/// nothing, and its projected chunks, past the head, are undone: the
+/// projections are rebuilt from the log to what they were before it, with
+/// no marker left, and the import can be previewed and committed again.
+#[test]
+fn a_commit_failing_after_projecting_ahead_leaves_the_projections_as_before() {
+    use std::sync::atomic::Ordering;
+    let (armed, reached, hook) = recording(8);
+    let l = ledger_with(LedgerOptions {
+        chunk: 16,
+        fail_point: Some(hook),
+        ..Default::default()
+    });
+    let csv = numbered_leads_csv(400);
+    let p = preview(&l, &csv);
+    l.store.staged().clear();
+    let before = l.projection_digest().unwrap();
+    let head = l.head().unwrap();
+    let blocks = event_blocks(&l);
+    alter_block_end(&l, &blocks[blocks.len() * 9 / 10]);
+    armed.store(true, Ordering::SeqCst);
+    let failed = l.commit(p.import_id, "t", &NoProgress);
+    armed.store(false, Ordering::SeqCst);
+    assert!(
+        matches!(&failed, Err(LedgerError::Corrupt(m)) if m.contains("altered")),
+        "{failed:?}"
+    );
+    reached_at(&reached, "projected:1");
+    assert_eq!(l.head().unwrap(), head);
+    assert_eq!(event_blocks(&l).len(), blocks.len(), "nothing appended");
+    assert_eq!(
+        crate::store::Store::get(&l.store, Table::ProjMeta, crate::projection::keys::PARTIAL)
+            .unwrap(),
+        None
+    );
+    assert_eq!(l.projection_digest().unwrap(), before);
+    assert!(l.lead(1).is_err(), "no lead was created");
+    assert_eq!(l.leads(None, 0, 0).unwrap().total, 0);
+    let again = preview(&l, &csv);
+    l.commit(again.import_id, "t", &NoProgress).unwrap();
+    assert_eq!(l.leads(None, 0, 0).unwrap().total, 400);
+}

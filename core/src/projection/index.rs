@@ -615,9 +615,11 @@ fn merge_streamed(
 /// and removed when its group of [`Layout::fanout`] ranges was merged into
 /// level 1 (each page a store insert, a read and a removal; a 1M rebuild
 /// took a tenth less time without them). A run is held only when the merge
-/// of its group falls within the same catch-up, and only when nothing of
-/// its range was stored before, so the catch-up's last chunk never leaves
-/// one behind and the stored bytes are the same as without holding.
+/// of its group falls within the same catch-up (or, for one whose end is
+/// not known, may: see [`Held::ends_at`]), and only when nothing of its
+/// range was stored before; the catch-up's last chunk writes any run still
+/// held as the level-0 run it is, so the stored bytes are the same as
+/// without holding.
 ///
 /// Between chunks, the stored index lacks the held runs: the catch-up has
 /// its `partial` marker then, so a crash rebuilds the projections, and on
@@ -644,6 +646,13 @@ impl Held {
             until,
             ..Held::default()
         }
+    }
+
+    /// The catch-up ends at `end` (its last chunk is next): where it was
+    /// only known to end at or after `until`, its last chunk must still
+    /// leave nothing held.
+    pub fn ends_at(&mut self, end: u64) {
+        self.until = end;
     }
 
     /// Holds nothing (a single chunk, or a test writing chunks by hand).
