@@ -714,20 +714,24 @@ mod tests {
     }
 
     /// What the catch-up is handed of an event is what it reads of the
-    /// event's encoding: for every event a commit makes of its plan.
+    /// event's encoding: for every event a commit makes of its plan,
+    /// through a spool and handed over live.
     #[test]
     fn what_is_handed_over_is_what_the_log_would_give() {
         for event in events() {
             let mut bytes = Vec::new();
             crate::codec::encode_into(&HandedRef::of(&event), &mut bytes).unwrap();
-            let handed: Handed = crate::codec::decode(&bytes).unwrap();
+            let spooled: Handed = crate::codec::decode(&bytes).unwrap();
+            let live = Handed::of(&event);
             let from_log = event::lean(&crate::codec::encode(&event).unwrap()).unwrap();
-            match handed.into_lean() {
-                Some(lean) => assert_eq!(Some(lean), from_log, "{event:?}"),
-                None => assert!(
-                    matches!(event, Event::ImportCommitted { .. }),
-                    "{event:?} is read from the log"
-                ),
+            for handed in [spooled, live] {
+                match handed.into_lean() {
+                    Some(lean) => assert_eq!(Some(lean), from_log, "{event:?}"),
+                    None => assert!(
+                        matches!(event, Event::ImportCommitted { .. }),
+                        "{event:?} is read from the log"
+                    ),
+                }
             }
         }
     }
