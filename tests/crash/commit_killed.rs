@@ -116,11 +116,11 @@ fn killed_while_projecting_completes_on_reopen() {
 }
 
 /// Killed after a chunk projected before the commit was acknowledged (the
-/// log's writer held back 500 ms a chunk, so the first projection chunk,
-/// four of its chunks, is written about six seconds before the last of
-/// its twelve): the reopen finds the `partial` marker, drops the events
-/// past the head and rebuilds the projections without them, so nothing of
-/// the commit shows, and it can be committed again.
+/// log's writer held back 500 ms after each of its twelve chunks, so the
+/// first projection chunk, four of them, is written some three seconds
+/// before the last): the reopen finds the `partial` marker, drops the
+/// events past the head and rebuilds the projections without them, so
+/// nothing of the commit shows, and it can be committed again.
 #[test]
 fn killed_after_projecting_ahead_of_the_acknowledgement_leaves_nothing() {
     let env = Env::new();
