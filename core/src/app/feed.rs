@@ -58,6 +58,16 @@ pub(super) enum Fed {
 pub(super) type Batch = Vec<Result<Fed, LedgerError>>;
 
 impl Fed {
+    /// What the step weighs in a batch: an event read whole [`WHOLE`],
+    /// any other step 1.
+    fn weight(&self) -> usize {
+        if matches!(self, Fed::Event(_)) {
+            WHOLE
+        } else {
+            1
+        }
+    }
+
     /// Whether the step lies wholly before event `seq`.
     fn before(&self, seq: u64) -> bool {
         match self {
@@ -388,11 +398,7 @@ fn read_live_into<S: Store>(
                 }
             };
             next += 1;
-            weight += if matches!(fed, Fed::Event(_)) {
-                WHOLE
-            } else {
-                1
-            };
+            weight += fed.weight();
             batch.push(Ok(fed));
             if batch.len() >= BATCH || weight >= BATCH {
                 weight = 0;
@@ -482,11 +488,7 @@ fn read_into<S: Store>(
             let fed = fed(entry?, sealed_here, unchecked)?;
             next += 1;
             cursor_next = next;
-            weight += if matches!(fed, Fed::Event(_)) {
-                WHOLE
-            } else {
-                1
-            };
+            weight += fed.weight();
             batch.push(Ok(fed));
         }
         if batch.len() >= BATCH || weight >= BATCH {

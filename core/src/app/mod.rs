@@ -777,10 +777,11 @@ impl<S: Store> Ledger<S> {
     /// chunks: the marker goes, and the next catch-up goes on from the
     /// checkpoint.
     ///
-    /// `until` is where the events end, or (for a catch-up that runs while
-    /// its append does, `ahead`) a bound they end at or after. Such a
-    /// catch-up keeps the marker on any failure: the chunks it wrote may
-    /// lie past the log's head, which only a rebuild undoes.
+    /// `until` is where the events end, or `u64::MAX` for a catch-up that
+    /// runs while its append does (`ahead`), whose end the feed gives
+    /// last: level-0 index runs are held up to it ([`projection::index::Held`]).
+    /// Such a catch-up keeps the marker on any failure: the chunks it
+    /// wrote may lie past the log's head, which only a rebuild undoes.
     fn apply_feed(
         &self,
         mut feed: feed::Feed,
