@@ -100,7 +100,7 @@ fn killed_after_acknowledgement_keeps_the_whole_commit() {
 /// any chunk, the reopen shows all of it or nothing (checked inside);
 /// after the last, which waits for the acknowledgement, all of it; and
 /// after a chunk projected once the commit was acknowledged (the
-/// projecting thread held back 1.5 s after its first chunk, while the
+/// projecting thread held back 3 s after its first chunk, while the
 /// append went on), all of it.
 #[test]
 fn killed_while_projecting_completes_on_reopen() {
@@ -110,7 +110,7 @@ fn killed_while_projecting_completes_on_reopen() {
         kill_commit_at(point);
     }
     assert_eq!(kill_commit_at("projected:4"), ROWS);
-    let behind = [("LEADGER_DELAY_AT", "projected:1500")];
+    let behind = [("LEADGER_DELAY_AT", "projected:3000")];
     assert_eq!(kill_commit_at_with("projected:2", &behind), ROWS);
     assert_eq!(kill_commit_at_with("projected:3", &behind), ROWS);
 }
@@ -159,7 +159,7 @@ fn killed_while_projecting_is_rebuilt_from_the_log_on_reopen() {
     let id = preview(&env);
     // The projecting thread held back after its first chunk, so the
     // commit is acknowledged before the second.
-    let behind = [("LEADGER_DELAY_AT", "projected:1500")];
+    let behind = [("LEADGER_DELAY_AT", "projected:3000")];
     assert!(env.run_and_kill_at_with(&["imports", "commit", &id], "projected:2", &behind));
     let out = env.run(&["--json", "leads", "list", "--limit", "1"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -197,7 +197,7 @@ fn an_update_commit_killed_while_projecting_shows_every_update_on_reopen() {
     let update = out.json()["import_id"].to_string();
     // 3,000 updates project in chunks of `CHUNK` (500) events read whole.
     // Held back after each chunk, so the commit is acknowledged first.
-    let behind = [("LEADGER_DELAY_AT", "projected:1500")];
+    let behind = [("LEADGER_DELAY_AT", "projected:3000")];
     assert!(env.run_and_kill_at_with(&["imports", "commit", &update], "projected:3", &behind));
     for (n, crm_id) in [1, ROWS / 2, ROWS].into_iter().enumerate() {
         let out = env.run(&["--json", "leads", "show", &crm_id.to_string()]);
