@@ -542,13 +542,7 @@ impl<S: Store> Ledger<S> {
         let (tx, rx) = std::sync::mpsc::sync_channel(feed::BATCHES_IN_FLIGHT);
         std::thread::scope(|scope| {
             scope.spawn(move || feed::read_live(&self.store, begin, &written, &tx));
-            self.apply_feed(
-                feed::Feed::new(rx, None),
-                begin,
-                u64::MAX,
-                &NoProgress,
-                true,
-            )
+            self.apply_feed(feed::Feed::new(rx, None), begin, &NoProgress)
         })?;
         self.store.flush()?;
         Ok(())
@@ -752,7 +746,7 @@ impl<S: Store> Ledger<S> {
                 });
                 // On an error the feed is dropped with its receiver, which
                 // stops the reading thread; the scope waits for it.
-                self.apply_feed(feed::Feed::new(rx, Some(end)), begin, end, progress, false)
+                self.apply_feed(feed::Feed::new(rx, Some(end)), begin, progress)
             })?;
         }
         self.store.flush()?;
@@ -777,22 +771,21 @@ impl<S: Store> Ledger<S> {
     /// chunks: the marker goes, and the next catch-up goes on from the
     /// checkpoint.
     ///
-    /// `until` is where the events end, or `u64::MAX` for a catch-up that
-    /// runs while its append does (`ahead`), whose end the feed gives
-    /// last: level-0 index runs are held up to it ([`projection::index::Held`]).
-    /// Such a catch-up keeps the marker on any failure: the chunks it
-    /// wrote may lie past the log's head, which only a rebuild undoes.
+    /// A catch-up whose feed does not know its end yet runs while its
+    /// append does (`Ledger::project_ahead`): it holds level-0 index runs
+    /// as if every group merged within it ([`projection::index::Held`]),
+    /// and keeps the marker on any failure, since the chunks it wrote may
+    /// lie past the log's head, which only a rebuild undoes.
     fn apply_feed(
         &self,
         mut feed: feed::Feed,
         begin: u64,
-        until: u64,
         progress: &dyn Progress,
-        ahead: bool,
     ) -> Result<(), LedgerError> {
+        let ahead = feed.end().is_none();
         let mut partial = Partial::Unmarked;
         let mut carry = Carry {
-            index: projection::index::Held::until(until),
+            index: projection::index::Held::until(feed.end().unwrap_or(u64::MAX)),
             updated: Default::default(),
         };
         let applied = self.apply_chunks(&mut feed, begin, progress, &mut partial, &mut carry);
