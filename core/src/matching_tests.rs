@@ -743,3 +743,19 @@ fn an_unreadable_value_leaves_the_field_as_it_was() {
         )]
     );
 }
+
+#[test]
+fn a_remembered_key_costs_twenty_bytes_and_tells_keys_apart() {
+    // The maps of keys seen hold a million entries in a million-row
+    // preview: a fingerprint and a row, without padding.
+    assert_eq!(std::mem::size_of::<(Fingerprint, u32)>(), 20);
+    let keys: Vec<String> = (0..10_000).map(|n| format!("E{n}")).collect();
+    let mut seen: HashMap<Fingerprint, u32, Fingerprinted> = HashMap::default();
+    for (row, key) in keys.iter().enumerate() {
+        assert!(seen.insert(fingerprint(key), row as u32).is_none(), "{key}");
+    }
+    for (row, key) in keys.iter().enumerate() {
+        assert_eq!(seen.get(&fingerprint(key)), Some(&(row as u32)));
+    }
+    assert!(!seen.contains_key(&fingerprint("E10000")));
+}
