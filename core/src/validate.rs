@@ -441,7 +441,12 @@ fn resolve<'a>(
     ) {
         return Some(value);
     }
-    let text = value.to_string();
+    // Borrowed when it is text (nearly always): this runs for five or so
+    // cells of every row.
+    let text: std::borrow::Cow<'_, str> = match &value {
+        Value::Text(text) => std::borrow::Cow::Borrowed(text.as_str()),
+        other => std::borrow::Cow::Owned(other.to_string()),
+    };
     if matches!(def.ty, FieldType::List(_) | FieldType::Country) {
         if let Some(message) = resolver.known_bad(def.id, &text) {
             issues.push(error(row, def.header, shown, message));
@@ -493,12 +498,12 @@ fn resolve<'a>(
             }
         },
         FieldType::State => {
-            *state_cell = Some((def, text));
+            *state_cell = Some((def, text.into_owned()));
             return None;
         }
         _ => return Some(value),
     };
-    resolver.remember(def.id, text, &rejected);
+    resolver.remember(def.id, text.into_owned(), &rejected);
     issues.push(error(row, def.header, shown, rejected));
     None
 }
