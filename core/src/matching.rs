@@ -31,12 +31,22 @@ impl<'a> CrmView<'a> {
         crate::projection::leads::read(self.store, crm_id)
     }
 
+    /// The record with this export value. The first import into a new
+    /// ledger asks for each of its rows, and an empty index answers
+    /// without the key (normalising and copying the value was 0.18 s of
+    /// a 1M-row preview's main thread).
     pub fn by_export(&self, kind: Kind, export: &str) -> Result<Option<CrmId>, StoreError> {
+        if self.index.is_empty()? {
+            return Ok(None);
+        }
         self.index.get(&keys::by_export(kind, export))
     }
 
     /// Up to `limit` records of this kind with this name.
     pub fn by_name(&self, kind: Kind, name: &str, limit: usize) -> Result<Vec<CrmId>, StoreError> {
+        if self.index.is_empty()? {
+            return Ok(Vec::new());
+        }
         self.index
             .prefixed(&keys::by_name_prefix(kind, name), limit)
     }

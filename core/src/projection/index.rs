@@ -966,6 +966,12 @@ impl<'a> IndexReader<'a> {
             .map(|i| page.entries[i].1))
     }
 
+    /// True when the index holds no run at all (nothing has been
+    /// committed yet): a lookup then needs no key.
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.runs()?.is_empty())
+    }
+
     /// The CRM ID an exact key (an export entry) points to.
     pub fn get(&self, key: &[u8]) -> Result<Option<CrmId>, StoreError> {
         let h = hashes(lookup_part(key));

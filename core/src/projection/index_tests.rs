@@ -119,6 +119,18 @@ fn entries_are_found_after_runs_are_sealed_and_merged() {
 }
 
 #[test]
+fn an_index_is_empty_until_a_run_is_written() {
+    let store = MemStore::new();
+    assert!(IndexReader::new(&store).is_empty().unwrap());
+    let mut w = Writes::new();
+    w.insert(export_key("EXP-1"), Some(1));
+    project(&store, Layout { span: 2, fanout: 2 }, &[(1, w)]);
+    let reader = IndexReader::new(&store);
+    assert!(!reader.is_empty().unwrap());
+    assert_eq!(reader.get(&export_key("EXP-1")).unwrap(), Some(1));
+}
+
+#[test]
 fn a_removed_entry_hides_the_older_one() {
     let store = MemStore::new();
     let layout = Layout { span: 4, fanout: 2 };
