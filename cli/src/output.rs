@@ -10,12 +10,16 @@ use serde::Serialize;
 pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let pretty = stdout.is_terminal();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    if pretty {
+    let out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut out: Box<dyn Write> = if pretty {
+        let mut out = out;
         serde_json::to_writer_pretty(&mut out, value)?;
+        Box::new(out)
     } else {
-        serde_json::to_writer(&mut out, value)?;
-    }
+        // The same bytes as `serde_json::to_writer`, a million-row list
+        // in a third of the time (`leadger_core::app::json`).
+        leadger_core::app::json::write_compact(value, Box::new(out))?
+    };
     writeln!(out)?;
     out.flush()?;
     Ok(())

@@ -29,6 +29,7 @@ mod commit;
 pub mod error;
 mod events;
 mod feed;
+pub mod json;
 mod plan;
 mod preview;
 pub mod query;

@@ -139,10 +139,15 @@ impl<'a, T: 'a> Streamed<'a, T> {
     }
 }
 
-impl<T: Serialize> Serialize for Streamed<'_, T> {
+impl<T: Serialize + super::json::JsonItem> Serialize for Streamed<'_, T> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{Error, SerializeSeq};
         let items = self.0.borrow_mut().take();
+        if super::json::writing_compact() {
+            // Written ahead, in its place an empty list (`app::json`).
+            super::json::write_list(items.into_iter().flatten()).map_err(S::Error::custom)?;
+            return serializer.serialize_seq(Some(0))?.end();
+        }
         let mut seq = serializer.serialize_seq(None)?;
         for item in items.into_iter().flatten() {
             seq.serialize_element(&item.map_err(S::Error::custom)?)?;
@@ -194,7 +199,12 @@ impl<'a> StreamedImportReport<'a> {
 
 /// The link to a lead's page in the web front end.
 pub fn lead_url(crm_id: CrmId) -> String {
-    format!("/leads/{crm_id}")
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(crm_id);
+    let mut url = String::with_capacity(7 + digits.len());
+    url.push_str("/leads/");
+    url.push_str(digits);
+    url
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
