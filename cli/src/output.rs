@@ -16,8 +16,9 @@ pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
         serde_json::to_writer_pretty(&mut out, value)?;
         Box::new(out)
     } else {
-        // The same bytes as `serde_json::to_writer`, a million-row list
-        // in a third of the time (`leadger_core::app::json`).
+        // The same bytes as `serde_json::to_writer`, with a few copies
+        // per item of a long list instead of serde's calls per field
+        // (`leadger_core::app::json`).
         leadger_core::app::json::write_compact(value, Box::new(out))?
     };
     writeln!(out)?;

@@ -1,11 +1,13 @@
 //! The compact JSON of an answer whose long lists are written without
 //! serde's calls for each field: byte for byte what `serde_json::to_writer`
-//! writes (the tests hold the two together), in about a third of the time.
+//! writes (the tests hold the two together).
 //!
-//! A million-row answer lists every row (PRODUCT.md section 7), 100 to 120
+//! A million-row answer lists every row (PRODUCT.md section 7), 100 to 200
 //! MB of JSON, and the command writes it on one core after everything else
-//! is done: 0.31 s of a 1M-row commit (`--json` against the table), of
-//! which serde's calls and the short strings it formats were half.
+//! is done: 0.31 s of a 1M-row commit (`--json` against the table). Items
+//! written this way took a third of serde_json's time in a bare program;
+//! `imports show` of a 1M import used 0.13 s less CPU (docs/PERFORMANCE.md,
+//! item 89).
 //!
 //! [`write_compact`] serialises the answer with serde_json as usual, into a
 //! sink this module holds for the thread. A [`Streamed`] list met on the way
