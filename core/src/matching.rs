@@ -141,9 +141,11 @@ impl<'a> Matcher<'a> {
         issues: &mut Vec<Issue>,
     ) -> Result<(RowOutcome, String), StoreError> {
         let row = parsed.row;
-        let name = parsed.text(ids::LEAD_NAME);
-        let export = parsed.text(ids::EXPORT_VALUE);
-        let shown_name = name.clone().unwrap_or_default();
+        // Borrowed from the row (one copy of the name is kept, to show).
+        let name = parsed.text_ref(ids::LEAD_NAME);
+        let export = parsed.text_ref(ids::EXPORT_VALUE);
+        let shown_name = name.as_deref().unwrap_or_default().to_string();
+        let has_name = name.is_some();
 
         // Remember every export value the file names, whatever the rule
         // that matches the row: two rows claiming one export value are one
@@ -213,11 +215,13 @@ impl<'a> Matcher<'a> {
             },
         };
         let _ = by_name;
+        // The row's values move into its plan below.
+        drop((name, export));
 
         match target {
             Some(record) => self.plan_update(&parsed, record, issues, shown_name),
             // A create keeps the row's values: they move into the plan.
-            None => Ok((self.plan_create(parsed, name.is_some(), issues), shown_name)),
+            None => Ok((self.plan_create(parsed, has_name, issues), shown_name)),
         }
     }
 

@@ -136,9 +136,10 @@ pub struct ParsedRow {
     pub crm_id: Option<Result<u64, ()>>,
     /// Categories with at least one non-blank cell (even an unreadable one).
     pub filled: [bool; 4],
-    /// The first non-blank cell of each category (header, value as
-    /// written), for messages about the category as a whole.
-    pub first_filled: [Option<(&'static str, String)>; 4],
+    /// The first non-blank cell of each sub-category (header, value as
+    /// written), for the warning that an updating row ignores it; none
+    /// for the main category, which no message quotes as a whole.
+    pub first_filled: [Option<(&'static str, compact_str::CompactString)>; 4],
     /// A main key identifier cell was filled, even if it was rejected.
     pub key_given: bool,
 }
@@ -149,7 +150,16 @@ impl ParsedRow {
     }
 
     pub fn text(&self, field: FieldId) -> Option<String> {
-        self.get(field).map(|v| v.to_string())
+        self.text_ref(field).map(std::borrow::Cow::into_owned)
+    }
+
+    /// A main field's value as text, borrowed when it is text (its
+    /// `Display`, without formatting a copy of it).
+    pub fn text_ref(&self, field: FieldId) -> Option<std::borrow::Cow<'_, str>> {
+        self.get(field).map(|v| match v {
+            Value::Text(text) => std::borrow::Cow::Borrowed(text.as_str()),
+            other => std::borrow::Cow::Owned(other.to_string()),
+        })
     }
 
     pub fn category(&self, cat: Category) -> &Fields {
@@ -299,7 +309,9 @@ pub fn parse_row(
         let cat = cat_idx(def.category);
         if !parsed.filled[cat] {
             parsed.filled[cat] = true;
-            parsed.first_filled[cat] = Some((def.header, shown.to_string()));
+            if def.category != Category::Main {
+                parsed.first_filled[cat] = Some((def.header, shown.as_ref().into()));
+            }
         }
         if def.key && def.category == Category::Main {
             parsed.key_given = true;

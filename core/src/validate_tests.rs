@@ -338,3 +338,28 @@ fn a_badly_formed_email_or_url_is_a_warning_and_kept_as_written() {
     assert_eq!(text_of(&parsed, "Email").as_deref(), Some("joe@acmecom"));
     assert_eq!(text_of(&parsed, "Website").as_deref(), Some("acme"));
 }
+
+#[test]
+fn a_rows_text_is_lent_and_only_sub_categories_keep_their_first_cell() {
+    let (parsed, issues) = parse(
+        &["Lead Name", "Employees", "Contact First Name"],
+        &["  Acme ", "12", "Ana"],
+    );
+    assert_eq!(issues, []);
+    let name = parsed.text_ref(field("Lead Name")).unwrap();
+    assert!(
+        matches!(name, std::borrow::Cow::Borrowed("Acme")),
+        "{name:?}"
+    );
+    // A value that is not text is written out, as `text` writes it.
+    assert_eq!(
+        parsed.text_ref(field("Employees")).unwrap(),
+        text_of(&parsed, "Employees").unwrap()
+    );
+    assert_eq!(text_of(&parsed, "Employees").as_deref(), Some("12"));
+    assert_eq!(parsed.first_filled[Category::Main as usize], None);
+    assert_eq!(
+        parsed.first_filled[Category::Contact as usize],
+        Some(("Contact First Name", "Ana".into()))
+    );
+}
