@@ -70,7 +70,7 @@ fn number(out: &mut Vec<u8>, n: u64) {
 /// A JSON string: as it is when nothing in it needs escaping (nearly
 /// always), else escaped by serde_json itself.
 fn string(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    if needs_escape(s.as_bytes()) {
         // Writing into a `Vec` cannot fail, nor can serialising a `str`.
         let _ = serde_json::to_writer(&mut *out, s);
     } else {
@@ -78,6 +78,27 @@ fn string(out: &mut Vec<u8>, s: &str) {
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
     }
+}
+
+/// Whether `s` holds a control character, `"` or `\\` (what serde_json
+/// escapes), eight bytes at a time.
+fn needs_escape(s: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte of `w` below `n` (n at most 128), and a byte equal to `b`.
+    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH != 0;
+    let equal = |w: u64, b: u8| below(w ^ (ONES * u64::from(b)), 1);
+    let mut words = s.chunks_exact(8);
+    for word in &mut words {
+        let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        if below(w, 0x20) || equal(w, b'"') || equal(w, b'\\') {
+            return true;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// Where [`write_compact`] is writing, and what of serde_json's next
@@ -247,6 +268,20 @@ mod tests {
             let mut fast = Vec::new();
             row_view.write_json(&mut fast);
             prop_assert_eq!(&fast, &serde_json::to_vec(&row_view).unwrap());
+        }
+    }
+
+    proptest! {
+        /// Any bytes, and text made mostly of what JSON escapes.
+        #[test]
+        fn escapes_are_found_in_any_bytes(
+            s in proptest::collection::vec(any::<u8>(), 0..40),
+            t in "[a-z\"\\\\\u{0}-\u{1f}\u{7f}-\u{a0}]{0,30}",
+        ) {
+            for bytes in [&s[..], t.as_bytes()] {
+                let simple = bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+                prop_assert_eq!(needs_escape(bytes), simple, "{:?}", bytes);
+            }
         }
     }
 

@@ -572,7 +572,9 @@ impl<S: Store> Ledger<S> {
         let mut unprojected: Vec<Range<u64>> = Vec::new();
         let mut run_start: Option<u64> = None;
         let mut seq = head.next_seq;
-        let mut versions: HashMap<Stream, u64> = HashMap::new();
+        // A few streams, looked up for every event: foldhash, not SipHash
+        // (3% of the appending thread's samples in a 1M commit).
+        let mut versions: HashMap<Stream, u64, foldhash::fast::RandomState> = HashMap::default();
         let mut chunk = Chunk {
             tip: head.tip,
             envelopes: Vec::new(),
