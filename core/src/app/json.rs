@@ -5,14 +5,13 @@
 //! A million-row answer lists every row (PRODUCT.md section 7), 100 to 200
 //! MB of JSON, and the command writes it on one core after everything else
 //! is done: 0.31 s of a 1M-row commit (`--json` against the table). Items
-//! written this way took a third of serde_json's time in a bare program;
-//! `imports show` of a 1M import used 0.13 s less CPU (docs/PERFORMANCE.md,
-//! item 89).
+//! written this way took a third of serde_json's time in a bare program
+//! (docs/PERFORMANCE.md, item 89).
 //!
 //! [`write_compact`] serialises the answer with serde_json as usual, into a
-//! sink this module holds for the thread. A [`Streamed`] list met on the way
-//! writes its items straight into the sink ([`JsonItem`]) and then hands
-//! serde_json an empty list, whose two bytes the sink drops.
+//! buffered sink. A [`Streamed`] list met on the way finds the sink through
+//! the thread, writes its items straight into it ([`JsonItem`]) and then
+//! hands serde_json an empty list, whose two bytes the sink drops.
 //!
 //! [`Streamed`]: super::report::Streamed
 
