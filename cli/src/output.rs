@@ -10,17 +10,16 @@ use serde::Serialize;
 pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let pretty = stdout.is_terminal();
-    let out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut out: Box<dyn Write> = if pretty {
-        let mut out = out;
+    let mut out: Box<dyn Write> =
+        Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()));
+    if pretty {
         serde_json::to_writer_pretty(&mut out, value)?;
-        Box::new(out)
     } else {
         // The same bytes as `serde_json::to_writer`, with a few copies
         // per item of a long list instead of serde's calls per field
         // (`leadger_core::app::json`).
-        leadger_core::app::json::write_compact(value, Box::new(out))?
-    };
+        out = leadger_core::app::json::write_compact(value, out)?;
+    }
     writeln!(out)?;
     out.flush()?;
     Ok(())

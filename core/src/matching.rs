@@ -264,7 +264,7 @@ impl<'a> Matcher<'a> {
                 continue;
             }
             if *field == ids::EXPORT_VALUE {
-                let taken = self.view.by_export(record.kind, &value.to_string())?;
+                let taken = self.view.by_export(record.kind, &value.as_text())?;
                 if let Some(other) = taken.filter(|id| *id != record.crm_id) {
                     issues.push(error(row, "Export Value", &value.to_string(), format!(
                         "Export Value `{value}` already belongs to CRM ID {other}: export values are unique; fix one of them")));

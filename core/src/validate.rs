@@ -153,13 +153,10 @@ impl ParsedRow {
         self.text_ref(field).map(std::borrow::Cow::into_owned)
     }
 
-    /// A main field's value as text, borrowed when it is text (its
-    /// `Display`, without formatting a copy of it).
+    /// A main field's value as text, borrowed when it is text
+    /// ([`Value::as_text`]).
     pub fn text_ref(&self, field: FieldId) -> Option<std::borrow::Cow<'_, str>> {
-        self.get(field).map(|v| match v {
-            Value::Text(text) => std::borrow::Cow::Borrowed(text.as_str()),
-            other => std::borrow::Cow::Owned(other.to_string()),
-        })
+        self.get(field).map(Value::as_text)
     }
 
     pub fn category(&self, cat: Category) -> &Fields {
@@ -456,10 +453,7 @@ fn resolve<'a>(
     }
     // Borrowed when it is text (nearly always): this runs for five or so
     // cells of every row.
-    let text: std::borrow::Cow<'_, str> = match &value {
-        Value::Text(text) => std::borrow::Cow::Borrowed(text.as_str()),
-        other => std::borrow::Cow::Owned(other.to_string()),
-    };
+    let text = value.as_text();
     if matches!(def.ty, FieldType::List(_) | FieldType::Country) {
         if let Some(message) = resolver.known_bad(def.id, &text) {
             issues.push(error(row, def.header, shown, message));

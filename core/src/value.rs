@@ -75,6 +75,15 @@ mod fast {
 }
 
 impl Value {
+    /// The value as its `Display` writes it: borrowed when it is text
+    /// (nearly always), formatted into a new string otherwise.
+    pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Value::Text(text) => std::borrow::Cow::Borrowed(text.as_str()),
+            other => std::borrow::Cow::Owned(other.to_string()),
+        }
+    }
+
     /// The value as JSON: text, dates and decimals as strings (decimals keep
     /// their exact digits), integers as numbers, booleans as booleans.
     pub fn to_json(&self) -> serde_json::Value {

@@ -467,12 +467,7 @@ fn check_not_stale(
                 }
             }
             RowOutcome::Create { fields, .. } => {
-                let text = |id| {
-                    fields
-                        .iter()
-                        .find(|(f, _)| *f == id)
-                        .map(|(_, v)| v.to_string())
-                };
+                let text = |id| crate::event::field_text(fields, id);
                 if let Some(export) = text(ids::EXPORT_VALUE) {
                     if let Some(other) = view.by_export(kind, &export)? {
                         return Err(stale(format!(

@@ -233,18 +233,14 @@ impl ToSink {
     /// Drops what is to be dropped of `buf`, then writes the rest.
     #[cold]
     fn drop_then_write(&self, sink: &mut Sink, buf: &[u8]) -> io::Result<()> {
-        let mut kept = buf;
-        if !sink.drop_next.is_empty() {
-            let n = sink.drop_next.len().min(buf.len());
-            if buf[..n] != sink.drop_next[..n] {
-                return Err(io::Error::other(
-                    "serde_json wrote something else than the empty list of a list written ahead",
-                ));
-            }
-            sink.drop_next = &sink.drop_next[n..];
-            kept = &buf[n..];
+        let n = sink.drop_next.len().min(buf.len());
+        if buf[..n] != sink.drop_next[..n] {
+            return Err(io::Error::other(
+                "serde_json wrote something else than the empty list of a list written ahead",
+            ));
         }
-        sink.buf.extend_from_slice(kept);
+        sink.drop_next = &sink.drop_next[n..];
+        sink.buf.extend_from_slice(&buf[n..]);
         sink.spill()
     }
 }
