@@ -295,7 +295,8 @@ proptest! {
     fn merging_runs_keeps_the_newest_entry_of_each_key(
         runs in proptest::collection::vec(
             proptest::collection::btree_map(
-                proptest::collection::vec(0u8..4, 0..3),
+                // Up to eleven bytes: keys equal in their first eight.
+                proptest::collection::vec(0u8..3, 0..12),
                 proptest::option::of(0u64..5),
                 0..12,
             ),
@@ -466,6 +467,21 @@ const PINNED: [(u64, u64); 3] = [
 ];
 
 proptest! {
+    /// `key_order` is the bytes' own order, across its eight-byte steps
+    /// and the bytes after them: keys share any prefix and then differ
+    /// (or not) in bytes whose high bit is set or clear.
+    #[test]
+    fn key_order_is_the_order_of_the_bytes(
+        shared in proptest::collection::vec(any::<u8>(), 0..20),
+        a in proptest::collection::vec(prop::sample::select(vec![0u8, 1, 0x7f, 0x80, 0xff]), 0..20),
+        b in proptest::collection::vec(prop::sample::select(vec![0u8, 1, 0x7f, 0x80, 0xff]), 0..20),
+    ) {
+        let (x, y) = ([shared.clone(), a].concat(), [shared, b].concat());
+        prop_assert_eq!(key_order(&x, &y), x.cmp(&y));
+        prop_assert_eq!(key_order(&y, &x), y.cmp(&x));
+        prop_assert_eq!(key_order(&x, &x), std::cmp::Ordering::Equal);
+    }
+
     /// Sorting a chunk's writes gives what collecting them into a map
     /// gives: key order, the last write of each key.
     #[test]
