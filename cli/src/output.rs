@@ -52,7 +52,7 @@ impl Write for Shared {
 const BEHIND_BUFFER: usize = 256 * 1024;
 const BEHIND_IN_FLIGHT: usize = 4;
 
-/// A writer whose bytes a second thread writes to `W`, a buffer at a time:
+/// A writer whose bytes a second thread writes out, a buffer at a time:
 /// a million-row answer (about 117 MB for a commit) was made and then
 /// written by the same thread, the kernel's copy of each buffer waiting
 /// for the next to be made, at the end of a command with the other core
