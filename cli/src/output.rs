@@ -20,7 +20,7 @@ pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     // item of a long list instead of serde's calls per field
     // (`leadger_core::app::json`), written out by a second thread while
     // this one goes on making them.
-    let behind = std::rc::Rc::new(std::cell::RefCell::new(Behind::new(stdout)));
+    let behind = std::rc::Rc::new(std::cell::RefCell::new(Behind::new(stdout)?));
     let mut out = leadger_core::app::json::write_compact(value, Box::new(Shared(behind.clone())))?;
     writeln!(out)?;
     drop(out);
@@ -67,24 +67,28 @@ pub struct Behind {
 }
 
 impl Behind {
-    pub fn new<W: Write + Send + 'static>(mut out: W) -> Behind {
+    /// Starts the writing thread (an error when the system has none to
+    /// give).
+    pub fn new<W: Write + Send + 'static>(mut out: W) -> std::io::Result<Behind> {
         let (full, filled) = std::sync::mpsc::sync_channel::<Vec<u8>>(BEHIND_IN_FLIGHT);
         let (give_back, spare) = std::sync::mpsc::sync_channel(BEHIND_IN_FLIGHT + 1);
-        let thread = std::thread::spawn(move || -> std::io::Result<()> {
-            for mut buf in filled {
-                out.write_all(&buf)?;
-                buf.clear();
-                // The caller may be gone or have enough buffers.
-                let _ = give_back.try_send(buf);
-            }
-            out.flush()
-        });
-        Behind {
+        let thread = std::thread::Builder::new()
+            .name("leadger-output".to_string())
+            .spawn(move || -> std::io::Result<()> {
+                for mut buf in filled {
+                    out.write_all(&buf)?;
+                    buf.clear();
+                    // The caller may be gone or have enough buffers.
+                    let _ = give_back.try_send(buf);
+                }
+                out.flush()
+            })?;
+        Ok(Behind {
             buf: Vec::with_capacity(BEHIND_BUFFER),
             full: Some(full),
             spare,
             thread: Some(thread),
-        }
+        })
     }
 
     /// Hands the buffer over; an error when the writing thread stopped.
@@ -297,7 +301,7 @@ mod tests {
     #[test]
     fn behind_writes_every_byte_in_order() {
         let out = sink(usize::MAX);
-        let mut behind = Behind::new(out.clone());
+        let mut behind = Behind::new(out.clone()).unwrap();
         let mut expected = Vec::new();
         let mut n = 0u32;
         for len in [
@@ -327,7 +331,7 @@ mod tests {
     #[test]
     fn behind_reports_a_failed_write() {
         let out = sink(BEHIND_BUFFER + 10);
-        let mut behind = Behind::new(out);
+        let mut behind = Behind::new(out).unwrap();
         let chunk = vec![b'x'; 1000];
         let mut failed = None;
         for _ in 0..(20 * BEHIND_BUFFER / chunk.len()) {
@@ -347,7 +351,7 @@ mod tests {
     #[test]
     fn behind_writes_a_short_answer_on_finish() {
         let out = sink(usize::MAX);
-        let mut behind = Behind::new(out.clone());
+        let mut behind = Behind::new(out.clone()).unwrap();
         behind.write_all(b"{\"ok\":true}\n").unwrap();
         behind.flush().unwrap();
         behind.finish().unwrap();
